@@ -1,0 +1,43 @@
+"""An asyncio SDK for the Blockbax IoT platform, with a blocking layer in ``blockbax_async.sync``."""
+
+from ._client import AsyncClient
+from ._config import ClientConfig
+from ._pagination import CursorPaginator, Page, Paginator
+from ._retry import RetryPolicy
+from ._version import __version__
+from .errors import (
+    APIError,
+    AuthenticationError,
+    BlockbaxError,
+    ClientError,
+    ClientStateError,
+    NotFoundError,
+    PermissionDeniedError,
+    QueueFullError,
+    RateLimitError,
+    ServerError,
+    TransportError,
+    ValidationError,
+)
+
+__all__ = [
+    "APIError",
+    "AsyncClient",
+    "AuthenticationError",
+    "BlockbaxError",
+    "ClientConfig",
+    "ClientError",
+    "ClientStateError",
+    "CursorPaginator",
+    "NotFoundError",
+    "Page",
+    "Paginator",
+    "PermissionDeniedError",
+    "QueueFullError",
+    "RateLimitError",
+    "RetryPolicy",
+    "ServerError",
+    "TransportError",
+    "ValidationError",
+    "__version__",
+]

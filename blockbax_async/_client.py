@@ -1,0 +1,96 @@
+"""AsyncClient: options, session lifecycle and the resource namespaces."""
+
+from __future__ import annotations
+
+import os
+import ssl as _ssl
+from types import TracebackType
+
+import aiohttp
+
+from ._config import DEFAULT_BASE_URL, ClientConfig
+from ._retry import RetryPolicy
+from ._transport import Transport
+from .errors import ValidationError
+from .resources.project import ProjectResource
+from .resources.property_types import PropertyTypesResource
+
+__all__ = ["AsyncClient"]
+
+
+def _from_env(value: str | None, name: str, field: str) -> str:
+    value = value or os.environ.get(name)
+    if not value:
+        raise ValidationError(f"{field}: required (pass it, or set {name})")
+    return value
+
+
+class AsyncClient:
+    """The asyncio client of one Blockbax project.
+
+    ``project_id`` and ``access_token`` default to ``BLOCKBAX_PROJECT_ID`` and
+    ``BLOCKBAX_ACCESS_TOKEN``. Use it as ``async with AsyncClient(...) as client:`` or call
+    :meth:`aclose`. It makes one aiohttp session, in the loop of its first request, and
+    reuses it for every request; bring your own with ``session=`` (then you close it).
+
+    ``timeout`` bounds each attempt in seconds; ``max_retries`` and ``retry_deadline``
+    bound retries of transient failures; ``rate_limit=False`` turns off pacing by the
+    X-RateLimit-* headers; ``ssl`` takes an :class:`ssl.SSLContext` (or ``False`` to skip
+    verification); ``connection_limit`` caps open connections.
+    """
+
+    def __init__(
+        self,
+        project_id: str | None = None,
+        access_token: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float = 30.0,
+        connect_timeout: float = 10.0,
+        max_retries: int = 4,
+        retry_deadline: float = 120.0,
+        backoff_base: float = 0.25,
+        backoff_max: float = 20.0,
+        rate_limit: bool = True,
+        ssl: _ssl.SSLContext | bool = True,
+        connection_limit: int = 100,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self.config = ClientConfig(
+            project_id=_from_env(project_id, "BLOCKBAX_PROJECT_ID", "project_id"),
+            access_token=_from_env(access_token, "BLOCKBAX_ACCESS_TOKEN", "access_token"),
+            base_url=base_url or os.environ.get("BLOCKBAX_BASE_URL") or DEFAULT_BASE_URL,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            retry=RetryPolicy(max_retries, retry_deadline, backoff_base, backoff_max),
+            rate_limit=rate_limit,
+            ssl=ssl,
+            connection_limit=connection_limit,
+        )
+        self._transport = Transport(self.config, session)
+        self.project = ProjectResource(self._transport)
+        self.property_types = PropertyTypesResource(self._transport)
+
+    @property
+    def transport(self) -> Transport:
+        """The request pipeline, with its counters (``requests``, ``retries``) and limiter."""
+        return self._transport
+
+    async def __aenter__(self) -> AsyncClient:
+        self._transport.session()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the session; later calls raise :class:`~blockbax_async.errors.ClientStateError`."""
+        await self._transport.aclose()
+
+    def __repr__(self) -> str:
+        return f"AsyncClient(project_id={self.config.project_id!r}, base_url={self.config.base_url!r})"

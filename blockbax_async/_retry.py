@@ -1,0 +1,42 @@
+"""Retry decisions as plain functions: which failures are retried, and how long to wait."""
+
+from __future__ import annotations
+
+import random
+
+import attrs
+
+from .errors import APIError, BlockbaxError, TransportError
+
+__all__ = ["RETRY_STATUSES", "RetryPolicy", "backoff", "is_retryable"]
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How failed requests are retried.
+
+    ``max_retries`` counts retries after the first attempt; ``deadline`` bounds the whole
+    call (first attempt, waits and retries) in seconds; back-off grows from ``backoff_base``
+    doubling per attempt up to ``backoff_max``; each wait is drawn between half and all of
+    that cap, so that clients that failed together do not retry together.
+    """
+
+    max_retries: int = attrs.field(default=4, validator=attrs.validators.ge(0))
+    deadline: float = attrs.field(default=120.0, validator=attrs.validators.gt(0))
+    backoff_base: float = attrs.field(default=0.25, validator=attrs.validators.ge(0))
+    backoff_max: float = attrs.field(default=20.0, validator=attrs.validators.ge(0))
+
+
+def is_retryable(error: BlockbaxError) -> bool:
+    """Transient failures only: 429, 502, 503, 504, connection errors and timeouts."""
+    if isinstance(error, TransportError):
+        return True
+    return isinstance(error, APIError) and error.status in RETRY_STATUSES
+
+
+def backoff(policy: RetryPolicy, attempt: int, rng: random.Random | None = None) -> float:
+    """Seconds before retry number ``attempt`` (1-based): jittered, under an exponential cap."""
+    cap = min(policy.backoff_max, policy.backoff_base * 2 ** (attempt - 1))
+    return (rng or random).uniform(cap / 2, cap)

@@ -1,0 +1,264 @@
+"""The one request pipeline: auth, rate limiting, retries, error mapping and logging.
+
+Only this module imports aiohttp's client; everything above it sees our error classes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import platform
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+import aiohttp
+import attrs
+
+from . import _json
+from ._config import ClientConfig
+from ._ratelimit import RateLimiter, retry_after
+from ._retry import RetryPolicy, backoff, is_retryable
+from ._version import __version__
+from .errors import (
+    APIError,
+    BlockbaxError,
+    ClientStateError,
+    RateLimitError,
+    TransportError,
+    error_for_status,
+)
+
+__all__ = ["Transport", "encode_params"]
+
+T = TypeVar("T")
+logger = logging.getLogger("blockbax_async")
+
+USER_AGENT = (
+    f"blockbax-async/{__version__} aiohttp/{aiohttp.__version__} "
+    f"python/{platform.python_version()}"
+)
+
+ParamValue = str | int | float | bool | datetime | UUID | list[Any] | tuple[Any, ...] | None
+
+
+def _param(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: give it a time zone")
+        return value.isoformat(timespec="milliseconds")
+    if isinstance(value, list | tuple):
+        return ",".join(_param(v) for v in value)
+    return str(value)
+
+
+def encode_params(params: Mapping[str, ParamValue] | None) -> dict[str, str]:
+    """Query parameters as the API takes them: lists comma-joined, ``None`` left out."""
+    return {k: _param(v) for k, v in (params or {}).items() if v is not None}
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, asyncio.TimeoutError):
+        return "timed out"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+class Transport:
+    """Sends requests for one client over one aiohttp session, created in the running loop."""
+
+    def __init__(self, config: ClientConfig, session: aiohttp.ClientSession | None = None):
+        self.config = config
+        self.limiter = RateLimiter(enabled=config.rate_limit)
+        self.requests = 0
+        self.retries = 0
+        self._session = session
+        self._owns_session = session is None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+        self._headers = {
+            "Authorization": f"ApiKey {config.access_token}",
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+        }
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`aclose` was called."""
+        return self._closed
+
+    def session(self) -> aiohttp.ClientSession:
+        """The session of this client, created on first use inside the running loop."""
+        if self._closed:
+            raise ClientStateError("the client is closed")
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif self._loop is not loop:
+            raise ClientStateError("the client is bound to another event loop than this one")
+        if self._session is None:
+            connector = aiohttp.TCPConnector(
+                limit=self.config.connection_limit, ssl=self.config.ssl
+            )
+            self._session = aiohttp.ClientSession(connector=connector)
+        return self._session
+
+    async def aclose(self) -> None:
+        """Close the session (when we made it); requests after this raise ClientStateError."""
+        self._closed = True
+        if self._session is not None and self._owns_session:
+            await self._session.close()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, ParamValue] | None = None,
+        json: Any = None,
+        body: bytes | None = None,
+        parse: Callable[[Any], T] | None = None,
+        rate_limited: bool = True,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+    ) -> Any:
+        """Send ``method path`` (relative to the project) and return the parsed answer.
+
+        ``parse`` turns the decoded JSON into the result (a model); without it the JSON is
+        returned. Transient failures are retried per the client's policy, ``max_retries``
+        overriding its count for this call.
+        """
+        session = self.session()
+        policy = self.config.retry
+        if max_retries is not None:
+            policy = attrs.evolve(policy, max_retries=max_retries)
+        data = body if body is not None else (None if json is None else _json.dumps(json))
+        query = encode_params(params)
+        deadline = time.monotonic() + policy.deadline
+        paced = rate_limited and self.limiter.enabled
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._attempt(
+                    session, method, path, query, data, parse, paced, timeout, attempt
+                )
+            except BlockbaxError as error:
+                delay = self._retry_delay(error, policy, attempt, deadline)
+                if delay is None:
+                    raise
+                self.retries += 1
+                logger.warning(
+                    "retrying %s %s in %.2f s after %s (retry %d of %d)",
+                    method, path or "/", delay, error, attempt, policy.max_retries,
+                )  # fmt: skip
+                if not (paced and isinstance(error, RateLimitError)):
+                    await asyncio.sleep(delay)
+
+    def _retry_delay(
+        self, error: BlockbaxError, policy: RetryPolicy, attempt: int, deadline: float
+    ) -> float | None:
+        if self._closed or not is_retryable(error) or attempt > policy.max_retries:
+            return None
+        delay = backoff(policy, attempt)
+        if isinstance(error, RateLimitError) and error.retry_after is not None:
+            delay = error.retry_after
+        return None if time.monotonic() + delay > deadline else delay
+
+    async def _attempt(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        data: bytes | None,
+        parse: Callable[[Any], T] | None,
+        paced: bool,
+        timeout: float | None,
+        attempt: int,
+    ) -> Any:
+        if paced:
+            await self.limiter.acquire()
+        headers: Mapping[str, str] | None = None
+        started = time.perf_counter()
+        client_timeout = aiohttp.ClientTimeout(
+            total=timeout or self.config.timeout, connect=self.config.connect_timeout
+        )
+        try:
+            self.requests += 1
+            async with session.request(
+                method,
+                self.config.api_root + path,
+                params=query,
+                data=data,
+                headers=self._headers,
+                timeout=client_timeout,
+            ) as response:
+                raw = await response.read()
+                status, headers = response.status, response.headers
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError, RuntimeError) as exc:
+            if self._closed:
+                raise ClientStateError(f"{method} {path}: the client was closed") from exc
+            if isinstance(exc, RuntimeError):
+                raise
+            logger.debug("%s %s -> %s (attempt %d)", method, path or "/", _describe(exc), attempt)
+            raise TransportError(f"{method} {path}: {_describe(exc)}") from exc
+        finally:
+            if paced:
+                self.limiter.release(headers)
+        logger.debug(
+            "%s %s -> %d in %.1f ms (attempt %d)",
+            method, path or "/", status, (time.perf_counter() - started) * 1000, attempt,
+        )  # fmt: skip
+        if status == 429:
+            wait = retry_after(headers) or backoff(self.config.retry, attempt)
+            if paced:
+                self.limiter.pause(wait)
+            raise _error(status, raw, method, path, retry_after=wait)
+        if status >= 400:
+            raise _error(status, raw, method, path)
+        return _decode(status, raw, method, path, parse)
+
+
+def _decode(
+    status: int, raw: bytes, method: str, path: str, parse: Callable[[Any], T] | None
+) -> Any:
+    if not raw.strip():
+        data: Any = None
+    else:
+        try:
+            data = _json.loads(raw)
+        except _json.JSONDecodeError:
+            snippet = raw[:200].decode("utf-8", "replace")
+            raise APIError(
+                status, f"the answer is not JSON: {snippet!r}", snippet, method=method, path=path
+            ) from None
+    if parse is None:
+        return data
+    try:
+        return parse(data)
+    except Exception as exc:
+        raise APIError(
+            status, f"unexpected answer shape: {exc}", data, method=method, path=path
+        ) from exc
+
+
+def _error(
+    status: int, raw: bytes, method: str, path: str, *, retry_after: float | None = None
+) -> APIError:
+    try:
+        body: Any = _json.loads(raw) if raw.strip() else None
+    except _json.JSONDecodeError:
+        body = raw[:500].decode("utf-8", "replace")
+    message = body.get("message") if isinstance(body, dict) else None
+    if not isinstance(message, str) or not message:
+        message = body if isinstance(body, str) and body else f"HTTP {status}"
+    cls = error_for_status(status)
+    error = cls(status, message, body, method=method, path=path)
+    if isinstance(error, RateLimitError):
+        error.retry_after = retry_after
+    return error

@@ -1,0 +1,208 @@
+"""The one cattrs converter between the models and the API's camelCase JSON.
+
+Attribute names are camelCased mechanically unless a field says otherwise with
+``metadata={"json": "name"}``. Fields with ``metadata={"read_only": True}`` are left out of
+bodies built with ``for_write=True``. ``None`` values are never emitted.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import types
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from typing import Any, TypeVar, Union, get_args, get_origin
+
+import attrs
+import cattrs
+from cattrs.gen import AttributeOverride, make_dict_structure_fn, make_dict_unstructure_fn, override
+
+__all__ = ["converter", "format_date", "json_name", "parse_date", "structure", "unstructure"]
+
+T = TypeVar("T")
+
+converter = cattrs.Converter(detailed_validation=False, prefer_attrib_converters=True)
+"""The converter; prefer :func:`structure` and :func:`unstructure`."""
+
+
+def json_name(field: attrs.Attribute[Any]) -> str:
+    """The JSON key of an attrs field: ``metadata["json"]``, else its camelCased name."""
+    explicit = field.metadata.get("json")
+    if explicit:
+        return str(explicit)
+    head, *rest = field.name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def structure(data: Any, cls: type[T]) -> T:
+    """Build a ``cls`` from decoded JSON; unknown keys are ignored.
+
+    Raises a ``cattrs.BaseValidationError`` when ``data`` does not fit ``cls``.
+    """
+    try:
+        return converter.structure(data, cls)
+    except cattrs.BaseValidationError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise cattrs.ClassValidationError(
+            f"cannot structure {cls!r}: {exc!r}", [exc], cls
+        ) from exc
+
+
+def unstructure(obj: Any, *, for_write: bool = False) -> Any:
+    """Turn models into JSON-ready data with camelCase keys and without ``None`` values.
+
+    With ``for_write`` the result is a create/update body: read-only fields are left out too.
+    """
+    data = converter.unstructure(obj)
+    if for_write:
+        _prune_for_write(obj, data)
+    return data
+
+
+_DATE = re.compile(
+    r"(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?)(?:[.,](\d+))?([Zz]|[+-]\d{2}(?::?\d{2})?)?"
+)
+_UTC = timezone.utc
+
+
+def parse_date(value: Any, _: Any = None) -> datetime:
+    """Parse an ISO 8601 date (``Z``, ``+0000`` or ``+00:00``, up to 9 fraction digits) or
+    epoch milliseconds into an aware ``datetime``; dates without offset are taken as UTC."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        parsed = _parse_date_slowly(value)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_UTC)
+
+
+def _parse_date_slowly(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value / 1000, _UTC)
+    match = _DATE.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"not an ISO 8601 date: {value!r}")
+    base, fraction, offset = match.groups()
+    if fraction:
+        base += "." + fraction[:6].ljust(6, "0")
+    if offset in (None, "Z", "z"):
+        offset = "" if offset is None else "+00:00"
+    else:
+        offset = f"{offset[:3]}:{offset[-2:]}" if len(offset) > 3 else offset + ":00"
+    return datetime.fromisoformat(base + offset)
+
+
+def format_date(value: datetime) -> str:
+    """ISO 8601 with milliseconds and offset, e.g. ``2021-01-24T15:00:01.946+00:00``;
+    a naive ``datetime`` is taken as UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_UTC)
+    return value.isoformat(timespec="milliseconds")
+
+
+def _structure_number(value: Any, _: Any) -> float:
+    # Keep ints as ints so that numbers go back out as they came in.
+    return value if value.__class__ in (float, int) else float(value)  # type: ignore[no-any-return]
+
+
+def _is_optional(type_: Any) -> bool:
+    args = get_args(type_)
+    return (
+        get_origin(type_) in (Union, types.UnionType) and len(args) == 2 and type(None) in args
+    )
+
+
+def _structure_optional(type_: Any) -> Callable[[Any, Any], Any]:
+    # Faster than cattrs' generic union dispatch, which looks the hook up on every call.
+    inner = next(arg for arg in get_args(type_) if arg is not type(None))
+    if inner in (str, int, bool):
+
+        def structure_scalar(value: Any, _: Any) -> Any:
+            return value if value is None or value.__class__ is inner else inner(value)
+
+        return structure_scalar
+    hook: Callable[[Any, Any], Any] | None = None
+
+    def structure_optional(value: Any, _: Any) -> Any:
+        nonlocal hook
+        if value is None:
+            return None
+        if hook is None:  # looked up lazily: the model may still be being built (recursion)
+            hook = converter.get_structure_hook(inner)
+        return hook(value, inner)
+
+    return structure_optional
+
+
+def _structure_model(cls: Any) -> Callable[[Any, Any], Any]:
+    overrides: dict[str, AttributeOverride] = {}
+    for field in attrs.fields(attrs.resolve_types(get_origin(cls) or cls)):
+        struct_hook = None
+        if (
+            get_origin(field.type) is list
+            and field.converter is None
+            and isinstance(field.default, attrs.Factory)  # type: ignore[arg-type]
+        ):
+            struct_hook = _none_as_empty(converter.get_structure_hook(field.type))
+        overrides[field.name] = override(rename=json_name(field), struct_hook=struct_hook)
+    return make_dict_structure_fn(cls, converter, **overrides)
+
+
+def _none_as_empty(hook: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    def structure_list(value: Any, type_: Any) -> Any:
+        return [] if value is None else hook(value, type_)
+
+    return structure_list
+
+
+def _unstructure_model(cls: Any) -> Callable[[Any], dict[str, Any]]:
+    fields = attrs.fields(attrs.resolve_types(get_origin(cls) or cls))
+    overrides = {field.name: override(rename=json_name(field)) for field in fields}
+    to_dict = make_dict_unstructure_fn(cls, converter, **overrides)
+
+    def unstructure_model(obj: Any) -> dict[str, Any]:
+        return {key: value for key, value in to_dict(obj).items() if value is not None}
+
+    return unstructure_model
+
+
+@functools.cache
+def _write_plan(cls: type[Any]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The JSON keys to drop for ``cls``, and (attribute, key) pairs to walk into."""
+    fields = attrs.fields(cls)
+    read_only = tuple(json_name(f) for f in fields if f.metadata.get("read_only"))
+    walk = tuple((f.name, json_name(f)) for f in fields if not f.metadata.get("read_only"))
+    return read_only, walk
+
+
+def _prune_for_write(obj: Any, data: Any) -> None:
+    if isinstance(obj, (list, tuple)) and isinstance(data, list):
+        for item, item_data in zip(obj, data):
+            _prune_for_write(item, item_data)
+    elif isinstance(obj, Mapping) and isinstance(data, dict):
+        for key, value in obj.items():
+            if key in data:
+                _prune_for_write(value, data[key])
+    elif attrs.has(type(obj)) and isinstance(data, dict):
+        read_only, walk = _write_plan(type(obj))
+        for key in read_only:
+            data.pop(key, None)
+        for name, key in walk:
+            if key in data:
+                _prune_for_write(getattr(obj, name), data[key])
+        model_prune = getattr(obj, "_prune_for_write", None)
+        if model_prune is not None:
+            model_prune(data)
+
+
+converter.register_structure_hook(datetime, parse_date)
+converter.register_unstructure_hook(datetime, format_date)
+converter.register_structure_hook(float, _structure_number)
+converter.register_unstructure_hook(uuid.UUID, str)
+converter.register_structure_hook_factory(_is_optional, _structure_optional)
+converter.register_structure_hook_factory(attrs.has, _structure_model)
+converter.register_unstructure_hook_factory(attrs.has, _unstructure_model)

@@ -1,0 +1,27 @@
+"""Events raised by event triggers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+from ._common import to_id, to_ids, to_optional_id
+
+__all__ = ["Event"]
+
+
+@attrs.define(on_setattr=attrs.setters.NO_OP)
+class Event:
+    """An event; ``event_level`` is ``OK``, ``INFORMATION``, ``WARNING`` or ``PROBLEM``, and
+    ``end_date`` is ``None`` while the event is active."""
+
+    id: str = attrs.field(converter=to_id)
+    event_trigger_id: str = attrs.field(converter=to_id)
+    event_level: str
+    subject_id: str = attrs.field(converter=to_id)
+    start_date: datetime
+    event_trigger_version: int | None = None
+    condition_set_ids: list[str] = attrs.field(factory=list, converter=to_ids)
+    end_date: datetime | None = None
+    suppressed: bool | None = None

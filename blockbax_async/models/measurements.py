@@ -1,0 +1,46 @@
+"""Measurements as the API returns them, and its answer to sent measurements."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+from ._common import Location, to_id
+
+__all__ = ["IngestResult", "Measurement", "MeasurementSearchResult", "MeasurementSeries"]
+
+
+@attrs.define(on_setattr=attrs.setters.NO_OP)
+class Measurement:
+    """One measurement; one of ``number``, ``location`` and ``text`` is set."""
+
+    date: datetime
+    number: float | None = None
+    location: Location | None = None
+    text: str | None = None
+
+
+@attrs.define(on_setattr=attrs.setters.NO_OP)
+class MeasurementSeries:
+    """The measurements of one metric of one subject."""
+
+    subject_id: str = attrs.field(converter=to_id)
+    metric_id: str = attrs.field(converter=to_id)
+    measurements: list[Measurement] = attrs.Factory(list)
+
+
+@attrs.define(on_setattr=attrs.setters.NO_OP)
+class MeasurementSearchResult:
+    """The answer to a measurement search."""
+
+    series: list[MeasurementSeries] = attrs.Factory(list)
+
+
+@attrs.define(on_setattr=attrs.setters.NO_OP)
+class IngestResult:
+    """The answer to sent measurements; ``detailed_messages`` name what was not ingested."""
+
+    number_of_ingested_measurements: int | None = None
+    message: str | None = None
+    detailed_messages: list[str] = attrs.Factory(list)

@@ -1,0 +1,144 @@
+"""Property types and their values."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import attrs
+
+from ._common import (
+    READ_ONLY,
+    Area,
+    Image,
+    Location,
+    MapLayer,
+    check_one_value,
+    to_id,
+    to_optional_id,
+)
+
+__all__ = ["PropertyType", "PropertyValue"]
+
+
+@attrs.define(on_setattr=attrs.setters.NO_OP)
+class PropertyValue:
+    """One value of a property type; exactly one of the value fields is set.
+
+    ``id`` is ``None`` for a value still to be created. ``caption`` is required for locations,
+    map layers and images.
+    """
+
+    id: str | None = attrs.field(default=None, converter=to_optional_id)
+    caption: str | None = None
+    text: str | None = None
+    number: float | None = None
+    location: Location | None = None
+    map_layer: MapLayer | None = None
+    image: Image | None = None
+    area: Area | None = None
+
+
+@attrs.define(on_setattr=attrs.setters.NO_OP)
+class PropertyType:
+    """A property type.
+
+    ``data_type`` is one of ``TEXT``, ``NUMBER``, ``LOCATION``, ``MAP_LAYER``, ``IMAGE``,
+    ``AREA`` (other values are kept as they come). With ``predefined_values`` the values are
+    managed here; otherwise they are created from subjects.
+    """
+
+    name: str
+    external_id: str
+    data_type: str
+    predefined_values: bool = False
+    values: list[PropertyValue] = attrs.Factory(list)
+    id: str | None = attrs.field(default=None, converter=to_optional_id, metadata=READ_ONLY)
+    created_date: datetime | None = attrs.field(default=None, metadata=READ_ONLY)
+    updated_date: datetime | None = attrs.field(default=None, metadata=READ_ONLY)
+
+    def add_value(
+        self,
+        *,
+        text: str | None = None,
+        number: float | None = None,
+        location: Location | None = None,
+        map_layer: MapLayer | None = None,
+        image: Image | None = None,
+        area: Area | None = None,
+        caption: str | None = None,
+    ) -> PropertyValue:
+        """Append a new predefined value (created on the next update) and return it.
+
+        Raises ``ValueError`` unless exactly one value is given, or when the property type
+        does not have predefined values.
+        """
+        if not self.predefined_values:
+            raise ValueError(
+                f"add_value: property type {self.name!r} has predefined_values=False; "
+                "its values are created from subjects"
+            )
+        check_one_value(
+            "add_value",
+            text=text,
+            number=number,
+            location=location,
+            map_layer=map_layer,
+            image=image,
+            area=area,
+        )
+        value = PropertyValue(
+            caption=caption,
+            text=text,
+            number=number,
+            location=location,
+            map_layer=map_layer,
+            image=image,
+            area=area,
+        )
+        self.values.append(value)
+        return value
+
+    def change_value(
+        self,
+        value_id: str | uuid.UUID,
+        *,
+        text: str | None = None,
+        number: float | None = None,
+        location: Location | None = None,
+        map_layer: MapLayer | None = None,
+        image: Image | None = None,
+        area: Area | None = None,
+        caption: str | None = None,
+    ) -> PropertyValue:
+        """Replace the value (and caption, when given) of the value with id ``value_id``.
+
+        Raises ``ValueError`` when there is no such value or not exactly one value is given.
+        """
+        check_one_value(
+            "change_value",
+            text=text,
+            number=number,
+            location=location,
+            map_layer=map_layer,
+            image=image,
+            area=area,
+        )
+        value = self.get_value(value_id)
+        if value is None:
+            raise ValueError(f"change_value: no value with value_id={str(value_id)!r}")
+        value.text, value.number, value.location = text, number, location
+        value.map_layer, value.image, value.area = map_layer, image, area
+        if caption is not None:
+            value.caption = caption
+        return value
+
+    def get_value(self, value_id: str | uuid.UUID) -> PropertyValue | None:
+        """The value with id ``value_id``, or ``None``."""
+        value_id = to_id(value_id)
+        return next((value for value in self.values if value.id == value_id), None)
+
+    def remove_value(self, value_id: str | uuid.UUID) -> None:
+        """Remove the value with id ``value_id``; nothing happens when it is absent."""
+        value_id = to_id(value_id)
+        self.values = [value for value in self.values if value.id != value_id]

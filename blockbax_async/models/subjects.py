@@ -1,0 +1,172 @@
+"""Subjects, their ingestion IDs and their property values."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from ._common import (
+    READ_ONLY,
+    Area,
+    Image,
+    Location,
+    MapLayer,
+    to_id,
+    to_optional_id,
+)
+
+__all__ = ["IngestionId", "Subject", "SubjectProperty"]
+
+_VALUE_KEYS = ("text", "number", "location", "mapLayer", "image", "area")
+
+
+@attrs.define(on_setattr=attrs.setters.NO_OP)
+class IngestionId:
+    """The ingestion ID of one metric of a subject.
+
+    With ``derive_ingestion_id`` the server derives it from the external IDs
+    (``subject$metric``) and ``ingestion_id`` is not sent.
+    """
+
+    metric_id: str = attrs.field(converter=to_id)
+    derive_ingestion_id: bool = True
+    ingestion_id: str | None = None
+
+    def _prune_for_write(self, data: dict[str, Any]) -> None:
+        if self.derive_ingestion_id:
+            data.pop("ingestionId", None)
+
+
+@attrs.define(on_setattr=attrs.setters.NO_OP)
+class SubjectProperty:
+    """The value a subject has for one property type.
+
+    Refer to an existing value with ``value_id``, or give one of ``text``, ``number``,
+    ``location``, ``map_layer``, ``image``, ``area`` to create one, or ``inherit=True`` to take
+    the parent's value. When sent, a property with ``value_id`` carries only that id, and an
+    inherited one only ``inherit``; use :meth:`Subject.set_property` to change a value.
+    """
+
+    type_id: str = attrs.field(converter=to_id)
+    value_id: str | None = attrs.field(default=None, converter=to_optional_id)
+    text: str | None = None
+    number: float | None = None
+    location: Location | None = None
+    map_layer: MapLayer | None = None
+    image: Image | None = None
+    area: Area | None = None
+    caption: str | None = None
+    inherit: bool | None = None
+
+    def _prune_for_write(self, data: dict[str, Any]) -> None:
+        if self.inherit:
+            data.pop("valueId", None)
+        if self.inherit or self.value_id is not None:
+            for key in _VALUE_KEYS:
+                data.pop(key, None)
+
+
+@attrs.define(on_setattr=attrs.setters.NO_OP)
+class Subject:
+    """A subject.
+
+    Omitted ingestion IDs are derived by the server on create.
+    """
+
+    name: str
+    subject_type_id: str = attrs.field(converter=to_id)
+    external_id: str
+    id: str | None = attrs.field(default=None, converter=to_optional_id, metadata=READ_ONLY)
+    parent_subject_id: str | None = attrs.field(default=None, converter=to_optional_id)
+    ingestion_ids: list[IngestionId] = attrs.Factory(list)
+    properties: list[SubjectProperty] = attrs.Factory(list)
+    created_date: datetime | None = attrs.field(default=None, metadata=READ_ONLY)
+    updated_date: datetime | None = attrs.field(default=None, metadata=READ_ONLY)
+
+    def get_property(self, type_id: str | uuid.UUID) -> SubjectProperty | None:
+        """The property of type ``type_id``, or ``None``."""
+        type_id = to_id(type_id)
+        return next((p for p in self.properties if p.type_id == type_id), None)
+
+    def set_property(
+        self,
+        type_id: str | uuid.UUID,
+        *,
+        value_id: str | uuid.UUID | None = None,
+        text: str | None = None,
+        number: float | None = None,
+        location: Location | None = None,
+        map_layer: MapLayer | None = None,
+        image: Image | None = None,
+        area: Area | None = None,
+        caption: str | None = None,
+        inherit: bool | None = None,
+    ) -> SubjectProperty:
+        """Replace the property of type ``type_id`` and return the new one.
+
+        Give ``value_id`` (an existing value), one value, or ``inherit=True``.
+        Raises ``ValueError`` otherwise.
+        """
+        values = {
+            "text": text,
+            "number": number,
+            "location": location,
+            "map_layer": map_layer,
+            "image": image,
+            "area": area,
+        }
+        given = [name for name, value in values.items() if value is not None]
+        where = f"set_property(type_id={str(type_id)!r})"
+        if len(given) > 1:
+            raise ValueError(f"{where}: give one value, got {', '.join(given)}")
+        if inherit and (given or value_id is not None):
+            raise ValueError(f"{where}: inherit=True takes no value_id or value")
+        if not (inherit or given or value_id is not None):
+            raise ValueError(f"{where}: give value_id, a value or inherit=True")
+        prop = SubjectProperty(
+            type_id, value_id, text, number, location, map_layer, image, area, caption, inherit
+        )
+        self.remove_property(prop.type_id)
+        self.properties.append(prop)
+        return prop
+
+    def remove_property(self, type_id: str | uuid.UUID) -> None:
+        """Remove the property of type ``type_id``; nothing happens when it is absent."""
+        type_id = to_id(type_id)
+        self.properties = [p for p in self.properties if p.type_id != type_id]
+
+    def get_ingestion_id(self, metric_id: str | uuid.UUID) -> str | None:
+        """The ingestion ID of metric ``metric_id``, or ``None``."""
+        metric_id = to_id(metric_id)
+        return next(
+            (i.ingestion_id for i in self.ingestion_ids if i.metric_id == metric_id), None
+        )
+
+    def override_ingestion_id(self, metric_id: str | uuid.UUID, ingestion_id: str) -> None:
+        """Use a custom ingestion ID for metric ``metric_id``."""
+        if not ingestion_id:
+            raise ValueError(f"override_ingestion_id: ingestion_id={ingestion_id!r} is empty")
+        entry = self._ingestion_entry(metric_id)
+        entry.derive_ingestion_id, entry.ingestion_id = False, ingestion_id
+
+    def derive_ingestion_id(self, metric_id: str | uuid.UUID) -> None:
+        """Let the server derive the ingestion ID of metric ``metric_id``."""
+        entry = self._ingestion_entry(metric_id)
+        entry.derive_ingestion_id, entry.ingestion_id = True, None
+
+    def remove_ingestion_id(self, metric_id: str | uuid.UUID) -> None:
+        """Drop the ingestion ID entry of metric ``metric_id``; nothing happens when absent."""
+        metric_id = to_id(metric_id)
+        self.ingestion_ids = [i for i in self.ingestion_ids if i.metric_id != metric_id]
+
+    def _ingestion_entry(self, metric_id: str | uuid.UUID) -> IngestionId:
+        metric_id = to_id(metric_id)
+        for entry in self.ingestion_ids:
+            if entry.metric_id == metric_id:
+                return entry
+        entry = IngestionId(metric_id)
+        self.ingestion_ids.append(entry)
+        return entry

@@ -1,0 +1,40 @@
+"""Sessions: tests, lint and typecheck run by default (and by CI); bench on demand."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.error_on_missing_interpreters = True
+nox.options.reuse_existing_virtualenvs = True
+
+PYTHON = "3.11"
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The whole test suite against the bundled emulator."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    session.install("ruff>=0.5")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the package, tests, benchmarks and this file."""
+    session.install("-e", ".[test]", "mypy>=1.10", "nox>=2024.4")
+    session.run("mypy", "--strict")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """The benchmark table, beside raw aiohttp (and the official SDK when installable)."""
+    session.install("-e", ".")
+    session.run("python", "-m", "benchmarks", *session.posargs)
