@@ -61,10 +61,12 @@ def _crud(emulator: Emulator, spec: ResourceSpec, app: web.Application) -> None:
             "updatedDate": now_iso(),
         }
         items[existing["id"]] = stored
+        emulator.state.touch()
         return json_response(stored)
 
     async def delete(request: web.Request) -> web.Response:
         del items[lookup(request)["id"]]
+        emulator.state.touch()
         return json_response({})
 
     path = f"{ROOT}/{spec.segment}"

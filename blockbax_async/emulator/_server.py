@@ -149,7 +149,9 @@ class Emulator:
 
     async def start(self) -> None:
         """Start serving; the port is chosen by the system when it was 0."""
-        self._runner = web.AppRunner(self.app(), access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(
+            self.app(), access_log=None, handle_signals=False, shutdown_timeout=0.25
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
         await site.start()

@@ -77,6 +77,24 @@ class State:
     project: dict[str, Any]
     collections: dict[str, dict[str, dict[str, Any]]] = attrs.Factory(dict)
     measurements: dict[str, list[dict[str, Any]]] = attrs.Factory(dict)
+    version: int = 0
+    _index: tuple[int, dict[str, tuple[str, str]]] = (-1, {})
+
+    def touch(self) -> None:
+        """Note that stored resources changed (invalidates derived indexes)."""
+        self.version += 1
+
+    def ingestion_index(self) -> dict[str, tuple[str, str]]:
+        """Every ingestion ID of every subject: ``{ingestion_id: (subject_id, metric_id)}``."""
+        if self._index[0] != self.version:
+            index = {
+                entry["ingestionId"]: (subject["id"], entry["metricId"])
+                for subject in self.collection("subjects").values()
+                for entry in subject.get("ingestionIds") or ()
+                if entry.get("ingestionId")
+            }
+            self._index = (self.version, index)
+        return self._index[1]
 
     def collection(self, segment: str) -> dict[str, dict[str, Any]]:
         """The stored items of one collection, by id, in creation order."""
@@ -87,4 +105,5 @@ class State:
         now = now_iso()
         stored = {"id": str(uuid.uuid4()), "createdDate": now, "updatedDate": now, **item}
         self.collection(segment)[stored["id"]] = stored
+        self.touch()
         return stored
