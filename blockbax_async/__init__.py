@@ -1,4 +1,4 @@
-"""An asyncio SDK for the Blockbax IoT platform, with a blocking layer in ``blockbax_async.sync``."""
+"""An asyncio SDK for the Blockbax IoT platform; a blocking layer lives in ``.sync``."""
 
 from ._client import AsyncClient
 from ._config import ClientConfig

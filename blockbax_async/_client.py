@@ -93,4 +93,6 @@ class AsyncClient:
         await self._transport.aclose()
 
     def __repr__(self) -> str:
-        return f"AsyncClient(project_id={self.config.project_id!r}, base_url={self.config.base_url!r})"
+        return (
+            f"AsyncClient(project_id={self.config.project_id!r}, base_url={self.config.base_url!r})"
+        )

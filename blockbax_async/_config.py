@@ -13,6 +13,10 @@ __all__ = ["DEFAULT_BASE_URL", "ClientConfig"]
 DEFAULT_BASE_URL = "https://api.blockbax.com"
 
 
+def _root(url: str) -> str:
+    return str(url).rstrip("/")
+
+
 @attrs.frozen
 class ClientConfig:
     """Everything an :class:`~blockbax_async.AsyncClient` is configured with.
@@ -25,7 +29,7 @@ class ClientConfig:
 
     project_id: str
     access_token: str = attrs.field(repr=False)
-    base_url: str = attrs.field(default=DEFAULT_BASE_URL, converter=lambda u: str(u).rstrip("/"))
+    base_url: str = attrs.field(default=DEFAULT_BASE_URL, converter=_root)
     timeout: float = 30.0
     connect_timeout: float = 10.0
     retry: RetryPolicy = attrs.Factory(RetryPolicy)

@@ -37,8 +37,7 @@ T = TypeVar("T")
 logger = logging.getLogger("blockbax_async")
 
 USER_AGENT = (
-    f"blockbax-async/{__version__} aiohttp/{aiohttp.__version__} "
-    f"python/{platform.python_version()}"
+    f"blockbax-async/{__version__} aiohttp/{aiohttp.__version__} python/{platform.python_version()}"
 )
 
 ParamValue = str | int | float | bool | datetime | UUID | list[Any] | tuple[Any, ...] | None

@@ -60,7 +60,10 @@ def _property_value(data_type: str, value: Any, index: int, predefined: bool) ->
         raise Invalid("Validation failed", [f"{where}.text: must be a string"])
     if data_type == "LOCATION":
         _check_location(value[field], f"{where}.location")
-    stored = {"id": value.get("id") or str(uuid.uuid4()), **{k: v for k, v in value.items() if k != "id"}}
+    stored = {
+        "id": value.get("id") or str(uuid.uuid4()),
+        **{k: v for k, v in value.items() if k != "id"},
+    }
     for media in ("mapLayer", "image"):
         if media in stored and "imageData" in stored[media]:
             data = dict(stored[media])
@@ -70,7 +73,9 @@ def _property_value(data_type: str, value: Any, index: int, predefined: bool) ->
     return stored
 
 
-def _property_type(state: State, body: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:
+def _property_type(
+    state: State, body: dict[str, Any], existing: dict[str, Any] | None
+) -> dict[str, Any]:
     name = require(body, "name", str)
     external_id = require(body, "externalId", str)
     data_type = require(body, "dataType", str)
@@ -78,7 +83,9 @@ def _property_type(state: State, body: dict[str, Any], existing: dict[str, Any] 
         raise Invalid("Validation failed", [f"dataType: unknown ({data_type!r})"])
     predefined = body.get("predefinedValues")
     if not isinstance(predefined, bool):
-        raise Invalid("Validation failed", [f"predefinedValues: must be true or false ({predefined!r})"])
+        raise Invalid(
+            "Validation failed", [f"predefinedValues: must be true or false ({predefined!r})"]
+        )
     values = body.get("values") or []
     if not isinstance(values, list):
         raise Invalid("Validation failed", ["values: must be a list"])

@@ -47,7 +47,9 @@ def _crud(emulator: Emulator, spec: ResourceSpec, app: web.Application) -> None:
         body = await read_json(request)
         if not isinstance(body, dict):
             raise Invalid("The body must be a JSON object")
-        return json_response(emulator.state.insert(spec.segment, spec.validate(emulator.state, body, None)))
+        return json_response(
+            emulator.state.insert(spec.segment, spec.validate(emulator.state, body, None))
+        )
 
     async def update(request: web.Request) -> web.Response:
         existing = lookup(request)

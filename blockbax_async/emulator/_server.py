@@ -71,7 +71,9 @@ class RequestRecord:
     status: int
 
 
-def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+def json_response(
+    data: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
     """A JSON answer, encoded fast."""
     return web.Response(
         body=orjson.dumps(data), status=status, content_type="application/json", headers=headers
@@ -155,9 +157,8 @@ class Emulator:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
         await site.start()
-        server = site._server
-        if self.port == 0 and server is not None and getattr(server, "sockets", None):
-            self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        if self.port == 0:
+            self.port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
         """Stop serving and close open connections."""

@@ -59,9 +59,10 @@ class Resource:
         params: Mapping[str, ParamValue] | None = None,
     ) -> T:
         json = None if body is None else unstructure(body, for_write=True)
-        return await self._transport.request(  # type: ignore[no-any-return]
+        result: T = await self._transport.request(
             method, path, json=json, params=params, parse=partial(structure, cls=into)
         )
+        return result
 
     async def _delete(self, path: str) -> None:
         await self._transport.request("DELETE", path)
@@ -77,9 +78,10 @@ class Resource:
     ) -> Paginator[T]:
         async def fetch(number: int, size: int) -> Page[T]:
             query = {**params, "page": number, "size": size}
-            return await self._transport.request(  # type: ignore[no-any-return]
+            page: Page[T] = await self._transport.request(
                 "GET", path, params=query, parse=page_parser(into, number)
             )
+            return page
 
         return Paginator(fetch, limit=limit, page_size=page_size)
 
@@ -92,14 +94,14 @@ class CrudResource(Resource, Generic[M]):
 
     async def get(self, id: str | UUID) -> M:
         """The stored item; :class:`~blockbax_async.errors.NotFoundError` when absent."""
-        return await self._call("GET", f"{self.path}/{check_id(id)}", self.model)  # type: ignore[no-any-return]
+        return await self._call("GET", f"{self.path}/{check_id(id)}", self.model)
 
     async def update(self, item: M) -> M:
         """Send ``item`` as edited (its attributes changed in place) and return what is stored."""
         item_id = getattr(item, "id", None)
         if item_id is None:
             raise ValidationError(f"id: {type(item).__name__} has no id; create it first")
-        return await self._call("PUT", f"{self.path}/{check_id(item_id)}", self.model, body=item)  # type: ignore[no-any-return]
+        return await self._call("PUT", f"{self.path}/{check_id(item_id)}", self.model, body=item)
 
     async def delete(self, id: str | UUID) -> None:
         """Delete the item; :class:`~blockbax_async.errors.NotFoundError` when absent."""
@@ -108,7 +110,7 @@ class CrudResource(Resource, Generic[M]):
     async def _create(self, item: M) -> M:
         if not isinstance(item, self.model):
             raise ValidationError(f"item: expected a {self.model.__name__}, got {item!r}")
-        return await self._call("POST", self.path, self.model, body=item)  # type: ignore[no-any-return]
+        return await self._call("POST", self.path, self.model, body=item)
 
     def _search(
         self, params: Mapping[str, ParamValue], limit: int | None, page_size: int

@@ -1,0 +1,98 @@
+"""Retry decisions as tables."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from blockbax_async._retry import RetryPolicy, backoff, is_retryable
+from blockbax_async._transport import encode_params
+from blockbax_async.errors import (
+    APIError,
+    AuthenticationError,
+    BlockbaxError,
+    ClientError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    TransportError,
+    ValidationError,
+    error_for_status,
+)
+
+
+@pytest.mark.parametrize(
+    ("error", "retry"),
+    [
+        (TransportError("reset"), True),
+        (RateLimitError(429, "slow down"), True),
+        (ServerError(502, "bad gateway"), True),
+        (ServerError(503, "unavailable"), True),
+        (ServerError(504, "timeout"), True),
+        (ServerError(500, "bug"), False),
+        (ClientError(400, "bad"), False),
+        (AuthenticationError(401, "who"), False),
+        (NotFoundError(404, "gone"), False),
+        (ValidationError("x: bad"), False),
+    ],
+)
+def test_is_retryable(error: BlockbaxError, retry: bool) -> None:
+    assert is_retryable(error) is retry
+
+
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        (400, ClientError),
+        (401, AuthenticationError),
+        (403, PermissionDeniedError),
+        (404, NotFoundError),
+        (409, ClientError),
+        (429, RateLimitError),
+        (500, ServerError),
+        (503, ServerError),
+        (599, ServerError),
+        (302, APIError),
+    ],
+)
+def test_error_for_status(status: int, cls: type[APIError]) -> None:
+    assert error_for_status(status) is cls
+
+
+@pytest.mark.parametrize(("attempt", "cap"), [(1, 0.5), (2, 1.0), (3, 2.0), (6, 10.0), (20, 10.0)])
+def test_backoff_grows_to_its_cap_with_jitter(attempt: int, cap: float) -> None:
+    policy = RetryPolicy(backoff_base=0.5, backoff_max=10.0)
+    rng = random.Random(1)
+    waits = [backoff(policy, attempt, rng) for _ in range(200)]
+    assert all(cap / 2 <= w <= cap for w in waits)
+    assert len(set(waits)) > 100
+
+
+def test_policy_rejects_nonsense() -> None:
+    with pytest.raises(ValueError, match="max_retries"):
+        RetryPolicy(max_retries=-1)
+
+
+def test_encode_params() -> None:
+    from datetime import datetime, timedelta, timezone
+    from uuid import UUID
+
+    tz = timezone(timedelta(hours=2))
+    assert encode_params(
+        {
+            "a": None,
+            "b": True,
+            "ids": ["x", UUID(int=1)],
+            "d": datetime(2021, 1, 2, 3, 4, 5, 678000, tzinfo=tz),
+            "n": 5,
+        }
+    ) == {
+        "b": "true",
+        "ids": "x,00000000-0000-0000-0000-000000000001",
+        "d": "2021-01-02T03:04:05.678+02:00",
+        "n": "5",
+    }
+    with pytest.raises(ValueError, match="naive"):
+        encode_params({"d": datetime(2021, 1, 1)})
