@@ -1,11 +1,15 @@
-"""Attrs models of the Blockbax API resources, and the converter to and from JSON."""
+"""Attrs models of the Blockbax API resources, and the converter to and from JSON.
+
+Models are mutable: edit attributes in place (or use ``attrs.evolve``) and pass the model to
+``update``. Ids are ``str``; constructors also accept ``uuid.UUID``. Fields the server fills
+in (``id``, ``created_date``, ...) default to ``None`` and are never sent.
+"""
 
 from ._common import (
     Area,
     Image,
     Location,
     MapLayer,
-    Page,
     Polygon,
     PropertyValuesFilter,
     SubjectFilter,
@@ -58,7 +62,6 @@ __all__ = [
     "OccurrenceCondition",
     "Offset",
     "Operand",
-    "Page",
     "Period",
     "Polygon",
     "PrimaryLocation",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import attrs
 
@@ -14,7 +14,6 @@ __all__ = [
     "Image",
     "Location",
     "MapLayer",
-    "Page",
     "Polygon",
     "PropertyValuesFilter",
     "SubjectFilter",
@@ -25,8 +24,6 @@ __all__ = [
     "to_optional_id",
     "to_optional_ids",
 ]
-
-T = TypeVar("T")
 
 READ_ONLY: dict[str, Any] = {"read_only": True}
 """Field metadata for what the server returns but never accepts."""
@@ -56,9 +53,7 @@ def check_one_value(owner: str, **values: Any) -> None:
     """Raise ``ValueError`` unless exactly one of ``values`` is not ``None``."""
     given = [name for name, value in values.items() if value is not None]
     if len(given) != 1:
-        raise ValueError(
-            f"{owner}: give exactly one of {', '.join(values)}; got {given or 'none'}"
-        )
+        raise ValueError(f"{owner}: give exactly one of {', '.join(values)}; got {given or 'none'}")
 
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
@@ -126,11 +121,3 @@ class SubjectFilter:
 
     include: SubjectFilterItem | None = None
     exclude: SubjectFilterItem | None = None
-
-
-@attrs.define(on_setattr=attrs.setters.NO_OP)
-class Page(Generic[T]):
-    """One page of a paginated listing: ``count`` is the total over all pages."""
-
-    count: int
-    result: list[T]

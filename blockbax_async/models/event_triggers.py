@@ -130,9 +130,7 @@ class DayTimeCondition:
 
     monday: list[TimeRange] | None = attrs.field(default=None, metadata={"json": "MONDAY"})
     tuesday: list[TimeRange] | None = attrs.field(default=None, metadata={"json": "TUESDAY"})
-    wednesday: list[TimeRange] | None = attrs.field(
-        default=None, metadata={"json": "WEDNESDAY"}
-    )
+    wednesday: list[TimeRange] | None = attrs.field(default=None, metadata={"json": "WEDNESDAY"})
     thursday: list[TimeRange] | None = attrs.field(default=None, metadata={"json": "THURSDAY"})
     friday: list[TimeRange] | None = attrs.field(default=None, metadata={"json": "FRIDAY"})
     saturday: list[TimeRange] | None = attrs.field(default=None, metadata={"json": "SATURDAY"})

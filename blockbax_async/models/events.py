@@ -6,7 +6,7 @@ from datetime import datetime
 
 import attrs
 
-from ._common import to_id, to_ids, to_optional_id
+from ._common import to_id, to_ids
 
 __all__ = ["Event"]
 

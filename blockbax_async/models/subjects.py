@@ -141,9 +141,7 @@ class Subject:
     def get_ingestion_id(self, metric_id: str | uuid.UUID) -> str | None:
         """The ingestion ID of metric ``metric_id``, or ``None``."""
         metric_id = to_id(metric_id)
-        return next(
-            (i.ingestion_id for i in self.ingestion_ids if i.metric_id == metric_id), None
-        )
+        return next((i.ingestion_id for i in self.ingestion_ids if i.metric_id == metric_id), None)
 
     def override_ingestion_id(self, metric_id: str | uuid.UUID, ingestion_id: str) -> None:
         """Use a custom ingestion ID for metric ``metric_id``."""
