@@ -2,6 +2,15 @@
 
 from ._client import AsyncClient
 from ._config import ClientConfig
+from ._ingest import (
+    BatchFailure,
+    FlushResult,
+    IngestSettings,
+    IngestStats,
+    QueuedMeasurement,
+    Rejection,
+    RejectReason,
+)
 from ._pagination import CursorPaginator, Page, Paginator
 from ._retry import RetryPolicy
 from ._version import __version__
@@ -24,17 +33,24 @@ __all__ = [
     "APIError",
     "AsyncClient",
     "AuthenticationError",
+    "BatchFailure",
     "BlockbaxError",
     "ClientConfig",
     "ClientError",
     "ClientStateError",
     "CursorPaginator",
+    "FlushResult",
+    "IngestSettings",
+    "IngestStats",
     "NotFoundError",
     "Page",
     "Paginator",
     "PermissionDeniedError",
+    "QueuedMeasurement",
     "QueueFullError",
     "RateLimitError",
+    "RejectReason",
+    "Rejection",
     "RetryPolicy",
     "ServerError",
     "TransportError",

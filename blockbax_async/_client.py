@@ -9,9 +9,11 @@ from types import TracebackType
 import aiohttp
 
 from ._config import DEFAULT_BASE_URL, ClientConfig
+from ._ingest import IngestSettings
 from ._retry import RetryPolicy
 from ._transport import Transport
 from .errors import ValidationError
+from .resources.measurements import MeasurementsResource
 from .resources.project import ProjectResource
 from .resources.property_types import PropertyTypesResource
 
@@ -36,7 +38,8 @@ class AsyncClient:
     ``timeout`` bounds each attempt in seconds; ``max_retries`` and ``retry_deadline``
     bound retries of transient failures; ``rate_limit=False`` turns off pacing by the
     X-RateLimit-* headers; ``ssl`` takes an :class:`ssl.SSLContext` (or ``False`` to skip
-    verification); ``connection_limit`` caps open connections.
+    verification); ``connection_limit`` caps open connections; ``ingest`` sets up the
+    measurement queue (:class:`~blockbax_async.IngestSettings`).
     """
 
     def __init__(
@@ -55,6 +58,7 @@ class AsyncClient:
         ssl: _ssl.SSLContext | bool = True,
         connection_limit: int = 100,
         session: aiohttp.ClientSession | None = None,
+        ingest: IngestSettings | None = None,
     ) -> None:
         self.config = ClientConfig(
             project_id=_from_env(project_id, "BLOCKBAX_PROJECT_ID", "project_id"),
@@ -70,6 +74,7 @@ class AsyncClient:
         self._transport = Transport(self.config, session)
         self.project = ProjectResource(self._transport)
         self.property_types = PropertyTypesResource(self._transport)
+        self.measurements = MeasurementsResource(self._transport, ingest)
 
     @property
     def transport(self) -> Transport:
@@ -89,8 +94,14 @@ class AsyncClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the session; later calls raise :class:`~blockbax_async.errors.ClientStateError`."""
-        await self._transport.aclose()
+        """Flush queued measurements (within ``IngestSettings.close_timeout``), then close the
+        session; later calls raise :class:`~blockbax_async.errors.ClientStateError`. What could
+        not be delivered is logged and stays in ``measurements.pending()``."""
+        try:
+            if not self._transport.closed:
+                await self.measurements.close()
+        finally:
+            await self._transport.aclose()
 
     def __repr__(self) -> str:
         return (

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from aiohttp import web
 
+from ._measurements import add_measurement_routes
 from ._server import json_response, page_of, specs
 from ._state import Invalid, NotFound, ResourceSpec, now_iso
 
@@ -89,3 +90,4 @@ def add_routes(emulator: Emulator, app: web.Application) -> None:
     app.router.add_get(ROOT, project)
     for spec in specs():
         _crud(emulator, spec, app)
+    add_measurement_routes(emulator, app)

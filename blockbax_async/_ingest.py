@@ -1,0 +1,1171 @@
+"""Measurement ingestion: a compact queue sharded over lanes, sent in batches of at most 500.
+
+Each lane holds one flat list ``[ingestion_id, date_ms, value, ingestion_id, ...]``: no object
+per measurement besides the caller's value and date. An ingestion ID always maps to the lane of
+its subject (the part before ``$``), so one series lives in one lane. A lane sends one request
+at a time and removes a batch only once the server answered it, so per-series order holds with
+many lanes in flight, under retries and when a flush is cancelled; a batch that fails stays at
+the front of its lane for the next flush. Delivery is at least once: a batch the server stored
+before the connection dropped is sent again, and the API overwrites by ingestion ID and date.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import math
+import time
+import zlib
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from datetime import datetime, timezone
+from decimal import Decimal
+from numbers import Integral, Real
+from typing import Any, NamedTuple
+
+import attrs
+import orjson
+
+from ._retry import RetryPolicy, backoff, is_retryable
+from ._transport import Transport
+from .errors import (
+    APIError,
+    BlockbaxError,
+    ClientStateError,
+    QueueFullError,
+    RateLimitError,
+    ValidationError,
+)
+from .models._common import Location
+
+__all__ = [
+    "BatchFailure",
+    "FlushResult",
+    "IngestSettings",
+    "IngestStats",
+    "Ingestor",
+    "QueuedMeasurement",
+    "RejectReason",
+    "Rejection",
+    "build_body",
+    "check_value",
+    "cut_batch",
+    "keeps_batch",
+    "lane_of",
+    "match_ids",
+    "read_answer",
+    "retry_delay",
+    "to_epoch_ms",
+]
+
+logger = logging.getLogger("blockbax_async")
+
+MAX_BATCH = 500
+MAX_TEXT = 1000
+MIN_DATE_MS = -62135596800000  # 0001-01-01T00:00:00.000Z
+MAX_DATE_MS = 253402300799999  # 9999-12-31T23:59:59.999Z, the API's maximum
+NUMBER_LIMIT = 1e20  # 20 integer digits
+_INT_LIMIT = 10**20
+_UTC = timezone.utc
+_EPOCH = datetime(1970, 1, 1, tzinfo=_UTC)
+_DATA_REFUSED = frozenset({400, 413, 422})
+_MAX_FAILURES_KEPT = 100
+
+
+# -- results and settings ---------------------------------------------------------------------
+
+
+class RejectReason(str, enum.Enum):
+    """Why the server did not ingest (all) measurements of an ingestion ID (a 207 answer)."""
+
+    UNKNOWN_INGESTION_ID = "unknown_ingestion_id"
+    """No subject has this ingestion ID (or the token has no access to it)."""
+    INVALID_VALUE = "invalid_value"
+    """A value does not fit the metric's data type or the API's limits."""
+    TRUNCATED = "truncated"
+    """Stored, but rounded to 8 fractional digits or cut to 1000 characters."""
+    OTHER = "other"
+    """A detailed message this version does not know."""
+
+
+_UNKNOWN = RejectReason.UNKNOWN_INGESTION_ID
+_SEVERITY = {
+    RejectReason.TRUNCATED: 0,
+    RejectReason.OTHER: 1,
+    RejectReason.INVALID_VALUE: 2,
+    RejectReason.UNKNOWN_INGESTION_ID: 3,
+}
+
+
+@attrs.frozen
+class Rejection:
+    """What the server said about one ingestion ID: the ``reason``, its ``message``, and
+    how many measurements of that ID were in the batches it said it about (``sent``)."""
+
+    ingestion_id: str
+    reason: RejectReason
+    message: str
+    sent: int = 0
+
+
+class QueuedMeasurement(NamedTuple):
+    """A measurement as queued: ``date`` in epoch milliseconds, ``value`` a number
+    (``float``, ``int`` or ``Decimal``), a location mapping or a text."""
+
+    ingestion_id: str
+    date: int
+    value: Any
+
+    def as_kwargs(self) -> dict[str, Any]:
+        """Keywords to queue it again: ``queue(m.ingestion_id, **m.as_kwargs())``."""
+        return {"date": self.date, _KEY[self.value.__class__]: self.value}
+
+
+@attrs.define
+class BatchFailure:
+    """A batch that failed after its retries.
+
+    ``kept``: the measurements are still queued, at the front of their lane, and the next
+    flush sends them again (network failures, 5xx, 401/403). Otherwise the server refused
+    the batch itself (400, 413, 422): the measurements were taken out of the queue and are
+    handed back in ``measurements``, so that one bad batch cannot block its lane.
+    """
+
+    error: BlockbaxError
+    count: int
+    ingestion_ids: list[str]
+    kept: bool
+    measurements: list[QueuedMeasurement] = attrs.Factory(list)
+
+
+@attrs.define
+class FlushResult:
+    """What a flush did.
+
+    ``accepted`` counts the measurements the server ingested, each once also when its batch
+    was sent again; ``requests`` and ``retries`` count POSTs; ``rejected`` maps ingestion
+    IDs the server named in 207 answers to their :class:`Rejection`; ``failures`` lists
+    batches that failed after their retries (the first 100) and ``undelivered`` counts their
+    measurements; ``pending`` is what was still queued when the flush ended (failed batches
+    included); ``timed_out`` tells that the flush was cut short by its timeout;
+    ``created_subjects`` names the subjects made with ``create_subjects``.
+    """
+
+    accepted: int = 0
+    requests: int = 0
+    retries: int = 0
+    rejected: dict[str, Rejection] = attrs.Factory(dict)
+    failures: list[BatchFailure] = attrs.Factory(list)
+    pending: int = 0
+    timed_out: bool = False
+    created_subjects: list[str] = attrs.Factory(list)
+    undelivered: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """No batch failed, nothing was rejected and the flush was not cut short."""
+        return not (self.failures or self.rejected or self.timed_out)
+
+    def rejected_ids(self, reason: RejectReason | None = None) -> list[str]:
+        """The rejected ingestion IDs, all or those of one ``reason``."""
+        return [i for i, r in self.rejected.items() if reason is None or r.reason is reason]
+
+    def raise_for_failures(self) -> None:
+        """Raise the error of the first failed batch, if any batch failed."""
+        if self.failures:
+            raise self.failures[0].error
+
+    def _reject(self, rejection: Rejection) -> None:
+        old = self.rejected.get(rejection.ingestion_id)
+        if old is not None:
+            if _SEVERITY[old.reason] > _SEVERITY[rejection.reason]:
+                rejection = attrs.evolve(old, sent=old.sent + rejection.sent)
+            else:
+                rejection = attrs.evolve(rejection, sent=old.sent + rejection.sent)
+        self.rejected[rejection.ingestion_id] = rejection
+
+    def _fail(self, failure: BatchFailure) -> None:
+        self.undelivered += failure.count
+        if len(self.failures) < _MAX_FAILURES_KEPT:
+            self.failures.append(failure)
+
+
+@attrs.frozen
+class IngestStats:
+    """Counters to export: ``queued`` and ``in_flight`` are measurements now waiting and now
+    being sent; ``sent``, ``rejected``, ``retried``, ``requests`` and ``failed_batches``
+    count since the client was made (``sent``: ingested by the server; ``rejected``: sent but
+    not ingested; ``retried``: POSTs sent again)."""
+
+    queued: int
+    in_flight: int
+    sent: int
+    rejected: int
+    retried: int
+    requests: int
+    failed_batches: int
+
+
+@attrs.frozen
+class IngestSettings:
+    """How measurements are queued and sent.
+
+    ``max_queued`` bounds the queue (``queue()`` raises :class:`QueueFullError` beyond it,
+    ``await put()`` waits); ``lanes`` is how many POSTs may be in flight; ``batch_size``
+    (at most 500) the measurements per POST; ``flush_interval`` the seconds between
+    automatic flushes in background mode, and the pause of a lane after a failed batch;
+    ``close_timeout`` the seconds closing the client may spend flushing.
+    """
+
+    max_queued: int = attrs.field(default=1_000_000, validator=attrs.validators.ge(1))
+    lanes: int = attrs.field(default=8, validator=attrs.validators.ge(1))
+    batch_size: int = attrs.field(
+        default=MAX_BATCH, validator=[attrs.validators.ge(1), attrs.validators.le(MAX_BATCH)]
+    )
+    flush_interval: float = attrs.field(default=1.0, validator=attrs.validators.gt(0))
+    close_timeout: float = attrs.field(default=30.0, validator=attrs.validators.ge(0))
+
+
+# -- validation: pure functions -----------------------------------------------------------------
+
+
+def _where(field: str, value: Any, ingestion_id: str) -> str:
+    return f"{field}: {value!r} (for {ingestion_id!r})"
+
+
+def _has_few_fraction_digits(value: float) -> bool:
+    # A float carries binary noise (0.1 + 0.2 == 0.30000000000000004): at most 8 fractional
+    # digits means "equal to its 8-digit rounding, up to that noise".
+    scaled = value * 1e8
+    return scaled.is_integer() or abs(scaled - round(scaled)) <= abs(scaled) * 1e-15
+
+
+def check_number(value: Any, ingestion_id: str, field: str = "number") -> float | int | Decimal:
+    """``value`` as the API takes a number: finite, at most 20 integer and 8 fractional
+    digits; ``ValidationError`` naming ``field`` and the value otherwise."""
+    cls = value.__class__
+    if cls is not float and cls is not int and cls is not Decimal:
+        if isinstance(value, bool) or not isinstance(value, Real | Decimal):
+            raise ValidationError(f"{_where(field, value, ingestion_id)}: not a number")
+        if isinstance(value, Decimal):
+            value = Decimal(value)
+        elif isinstance(value, Integral):
+            value = int(value)
+        else:
+            value = float(value)
+    if isinstance(value, int):
+        if not -_INT_LIMIT < value < _INT_LIMIT:
+            raise ValidationError(f"{_where(field, value, ingestion_id)}: more than 20 digits")
+        return value if -(2**63) <= value < 2**64 else Decimal(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValidationError(f"{_where(field, value, ingestion_id)}: not finite")
+        if abs(value) >= _INT_LIMIT:
+            raise ValidationError(f"{_where(field, value, ingestion_id)}: more than 20 digits")
+        exponent = value.normalize().as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -8:
+            raise ValidationError(
+                f"{_where(field, value, ingestion_id)}: more than 8 fractional digits"
+            )
+        return value
+    if not math.isfinite(value):
+        raise ValidationError(f"{_where(field, value, ingestion_id)}: not finite")
+    if not -NUMBER_LIMIT < value < NUMBER_LIMIT:
+        raise ValidationError(f"{_where(field, value, ingestion_id)}: more than 20 digits")
+    if not _has_few_fraction_digits(value):
+        raise ValidationError(
+            f"{_where(field, value, ingestion_id)}: more than 8 fractional digits; "
+            "round it, e.g. round(x, 8)"
+        )
+    return float(value)
+
+
+def check_location(value: Any, ingestion_id: str) -> dict[str, Any]:
+    """A location (a :class:`~blockbax_async.models.Location` or a mapping with ``lat``,
+    ``lon`` and optionally ``alt``) as the JSON object the API takes."""
+    lat: Any
+    lon: Any
+    alt: Any
+    if isinstance(value, Location):
+        lat, lon, alt = value.lat, value.lon, value.alt
+    elif isinstance(value, Mapping):
+        unknown = set(value) - {"lat", "lon", "alt"}
+        if unknown:
+            raise ValidationError(
+                f"{_where('location', value, ingestion_id)}: unknown keys {sorted(unknown)}; "
+                "use lat, lon and alt"
+            )
+        lat, lon, alt = value.get("lat"), value.get("lon"), value.get("alt")
+    else:
+        raise ValidationError(
+            f"{_where('location', value, ingestion_id)}: give a Location or a mapping "
+            "{'lat': .., 'lon': ..[, 'alt': ..]}"
+        )
+    out: dict[str, Any] = {}
+    for key, number, bound in (("lat", lat, 90), ("lon", lon, 180)):
+        if number is None:
+            raise ValidationError(f"{_where('location', value, ingestion_id)}: {key} missing")
+        checked = check_number(number, ingestion_id, f"location.{key}")
+        if not -bound <= checked <= bound:
+            raise ValidationError(
+                f"{_where(f'location.{key}', number, ingestion_id)}: not in -{bound}..{bound}"
+            )
+        out[key] = checked
+    if alt is not None:
+        out["alt"] = check_number(alt, ingestion_id, "location.alt")
+    return out
+
+
+def check_value(ingestion_id: str, number: Any, location: Any, text: Any) -> Any:
+    """The one value of a measurement, checked and in the form it is queued."""
+    values = (("number", number), ("location", location), ("text", text))
+    given = [name for name, value in values if value is not None]
+    if len(given) != 1:
+        raise ValidationError(
+            f"value: give exactly one of number, location or text (for {ingestion_id!r}); "
+            f"got {' and '.join(given) or 'none'}"
+        )
+    if number is not None:
+        return check_number(number, ingestion_id)
+    if location is not None:
+        return check_location(location, ingestion_id)
+    if not isinstance(text, str):
+        raise ValidationError(f"{_where('text', text, ingestion_id)}: not a str")
+    if len(text) > MAX_TEXT:
+        raise ValidationError(
+            f"text: {text[:40]!r}... (for {ingestion_id!r}): {len(text)} characters, "
+            f"more than the {MAX_TEXT} the API keeps"
+        )
+    return str(text)
+
+
+def to_epoch_ms(date: Any, ingestion_id: str = "") -> int:
+    """Epoch milliseconds of an aware ``datetime``, epoch milliseconds (``int``; a ``float``
+    is cut to whole milliseconds) or an ISO 8601 string with an offset. Naive dates are
+    refused: their time zone would be a guess."""
+    if isinstance(date, bool):
+        raise ValidationError(f"{_where('date', date, ingestion_id)}: not a date")
+    if isinstance(date, int):
+        ms = int(date)
+    elif isinstance(date, float):
+        if not math.isfinite(date):
+            raise ValidationError(f"{_where('date', date, ingestion_id)}: not finite")
+        ms = math.floor(date) if abs(date) < 1e16 else MAX_DATE_MS + 1
+    elif isinstance(date, datetime):
+        ms = _datetime_ms(date, date, ingestion_id)
+    elif isinstance(date, str):
+        ms = _datetime_ms(_parse_iso(date, ingestion_id), date, ingestion_id)
+    else:
+        raise ValidationError(
+            f"{_where('date', date, ingestion_id)}: give an aware datetime, epoch "
+            "milliseconds (int) or an ISO 8601 string"
+        )
+    if not MIN_DATE_MS <= ms <= MAX_DATE_MS:
+        raise ValidationError(
+            f"{_where('date', date, ingestion_id)}: outside 0001-01-01..9999-12-31T23:59:59.999Z"
+        )
+    return ms
+
+
+def _datetime_ms(moment: datetime, given: Any, ingestion_id: str) -> int:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValidationError(
+            f"{_where('date', given, ingestion_id)}: naive; give a time zone "
+            "(e.g. datetime.now(timezone.utc))"
+        )
+    delta = moment - _EPOCH
+    return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
+
+
+def _parse_iso(text: str, ingestion_id: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        pass
+    from .models._converter import parse_date
+
+    try:
+        parsed = parse_date(text)
+    except ValueError:
+        raise ValidationError(f"{_where('date', text, ingestion_id)}: not ISO 8601") from None
+    if text.rstrip()[-1:].isdigit() and not _ends_with_offset(text):
+        raise ValidationError(f"{_where('date', text, ingestion_id)}: naive; add an offset")
+    return parsed
+
+
+def _ends_with_offset(text: str) -> bool:
+    tail = text.rstrip()[-6:]
+    return "+" in tail or tail.rfind("-") > 0
+
+
+def check_ingestion_id(ingestion_id: Any) -> str:
+    """An ingestion ID: a non-empty ``str``."""
+    if not isinstance(ingestion_id, str) or not ingestion_id.strip():
+        raise ValidationError(f"ingestion_id: {ingestion_id!r}: give a non-empty str")
+    return str(ingestion_id)
+
+
+def lane_of(ingestion_id: str, lanes: int) -> int:
+    """The lane of an ingestion ID: by its subject (the part before ``$``), stable across runs."""
+    return zlib.crc32(ingestion_id.partition("$")[0].encode("utf-8", "surrogatepass")) % lanes
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+# -- batches: pure functions --------------------------------------------------------------------
+
+
+@attrs.frozen
+class Batch:
+    """Measurements cut from the front of a lane: ``end`` is the index in the lane's records
+    just past the last one taken; ``keep`` the records before ``end`` that stay (for a flush
+    of some ingestion IDs only; ``None`` when everything before ``end`` was taken)."""
+
+    ids: list[str]
+    dates: list[int]
+    values: list[Any]
+    end: int
+    keep: list[Any] | None = None
+
+    @property
+    def size(self) -> int:
+        """How many measurements the batch holds."""
+        return len(self.ids)
+
+    def counts(self) -> dict[str, int]:
+        """Measurements per ingestion ID, in first-seen order."""
+        counts: dict[str, int] = {}
+        for ingestion_id in self.ids:
+            counts[ingestion_id] = counts.get(ingestion_id, 0) + 1
+        return counts
+
+    def remove_from(self, records: list[Any]) -> None:
+        """Take the batch out of the lane it was cut from."""
+        if self.keep is None:
+            del records[: self.end]
+        else:
+            records[: self.end] = self.keep
+
+    def measurements(self) -> list[QueuedMeasurement]:
+        """The batch as :class:`QueuedMeasurement` tuples."""
+        return [QueuedMeasurement(*m) for m in zip(self.ids, self.dates, self.values, strict=True)]
+
+
+def cut_batch(records: list[Any], limit: int, wanted: Collection[str] | None = None) -> Batch:
+    """The first ``limit`` measurements of a lane's flat records, of ``wanted`` IDs only
+    when given; nothing is removed (see :meth:`Batch.remove_from`)."""
+    if wanted is None:
+        end = min(limit, len(records) // 3) * 3
+        return Batch(records[0:end:3], records[1:end:3], records[2:end:3], end)
+    ids: list[str] = []
+    dates: list[int] = []
+    values: list[Any] = []
+    keep: list[Any] = []
+    end = 0
+    for index in range(0, len(records), 3):
+        if len(ids) >= limit:
+            break
+        if records[index] in wanted:
+            keep.extend(records[end:index])
+            ids.append(records[index])
+            dates.append(records[index + 1])
+            values.append(records[index + 2])
+            end = index + 3
+    return Batch(ids, dates, values, end, keep)
+
+
+def count_wanted(records: list[Any], wanted: Collection[str] | None) -> int:
+    """How many measurements of a lane's records a flush of ``wanted`` IDs sends."""
+    if wanted is None:
+        return len(records) // 3
+    return sum(1 for ingestion_id in records[0::3] if ingestion_id in wanted)
+
+
+_KEY: dict[type, str] = {
+    float: "number",
+    int: "number",
+    Decimal: "number",
+    str: "text",
+    dict: "location",
+}
+
+
+def _encode_decimal(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return orjson.Fragment(format(value, "f"))
+    raise TypeError(f"cannot send {value!r}")
+
+
+def build_body(ids: list[str], dates: list[int], values: list[Any]) -> bytes:
+    """The POST body of a batch: one series per ingestion ID, measurements in queue order."""
+    series: dict[str, list[dict[str, Any]]] = {}
+    get = series.get
+    key = _KEY
+    for ingestion_id, date, value in zip(ids, dates, values, strict=True):
+        measurements = get(ingestion_id)
+        if measurements is None:
+            measurements = series[ingestion_id] = []
+        measurements.append({"date": date, key[value.__class__]: value})
+    body = {"series": [{"ingestionId": i, "measurements": m} for i, m in series.items()]}
+    return orjson.dumps(body, default=_encode_decimal)
+
+
+# -- answers and failures: pure functions -------------------------------------------------------
+
+_MESSAGES = (
+    (RejectReason.UNKNOWN_INGESTION_ID, "Tried to save measurements for ingestion ids: ", ". "),
+    (RejectReason.INVALID_VALUE, "Received invalid measurement values for ingestion ids: ", ". "),
+    (RejectReason.TRUNCATED, "Received measurement values for ingestion ids: ", " were trunc"),
+)
+
+
+def match_ids(listing: str, known: Collection[str]) -> list[str]:
+    """The ingestion IDs of a comma-separated listing from the server, matched against the IDs
+    that were sent (an ID may itself contain ``", "``)."""
+    tokens = [t for t in listing.split(", ")]
+    out: list[str] = []
+    start = 0
+    while start < len(tokens):
+        for stop in range(len(tokens), start, -1):
+            candidate = ", ".join(tokens[start:stop])
+            if candidate in known:
+                out.append(candidate)
+                start = stop
+                break
+        else:
+            if tokens[start].strip():
+                out.append(tokens[start].strip())
+            start += 1
+    return out
+
+
+def _classify(message: str, known: Collection[str]) -> tuple[RejectReason, list[str]]:
+    for reason, prefix, stop in _MESSAGES:
+        if message.startswith(prefix) and (reason is not RejectReason.TRUNCATED or stop in message):
+            rest = message[len(prefix) :]
+            listing = _listing(rest, stop, known)
+            return reason, match_ids(listing, known)
+    return RejectReason.OTHER, [i for i in known if i in message]
+
+
+def _listing(rest: str, stop: str, known: Collection[str]) -> str:
+    # The listing ends at the first stop marker that is not inside one of the sent IDs.
+    at = rest.find(stop)
+    while at != -1:
+        head = rest[:at]
+        if all(i in known for i in match_ids(head, known)):
+            return head
+        at = rest.find(stop, at + 1)
+    return rest.rstrip(".")
+
+
+def read_answer(data: Any, counts: Mapping[str, int]) -> tuple[int, list[Rejection]]:
+    """The measurements ingested and the per-ingestion-ID rejections of the server's answer
+    to a batch of ``counts`` (measurements per ingestion ID)."""
+    sent = sum(counts.values())
+    if not isinstance(data, dict):
+        return sent, []
+    rejections: dict[str, Rejection] = {}
+    for message in data.get("detailedMessages") or ():
+        if not isinstance(message, str):
+            continue
+        reason, ids = _classify(message, counts)
+        for ingestion_id in ids:
+            old = rejections.get(ingestion_id)
+            if old is None or _SEVERITY[reason] > _SEVERITY[old.reason]:
+                rejections[ingestion_id] = Rejection(
+                    ingestion_id, reason, message, counts.get(ingestion_id, 0)
+                )
+    ingested = data.get("numberOfIngestedMeasurements")
+    if not isinstance(ingested, int) or isinstance(ingested, bool):
+        lost = (
+            r.sent
+            for r in rejections.values()
+            if r.reason in (RejectReason.UNKNOWN_INGESTION_ID, RejectReason.INVALID_VALUE)
+        )
+        ingested = max(0, sent - sum(lost))
+    return min(max(ingested, 0), sent), list(rejections.values())
+
+
+def keeps_batch(error: BlockbaxError) -> bool:
+    """Whether a batch that failed with ``error`` stays queued. Only a refusal of the batch
+    itself (400, 413, 422) hands it back: sending it again cannot succeed."""
+    return not (isinstance(error, APIError) and error.status in _DATA_REFUSED)
+
+
+def retry_delay(
+    error: BlockbaxError, policy: RetryPolicy, attempt: int, remaining: float
+) -> float | None:
+    """Seconds before sending a failed batch again, or ``None`` to give up: transient
+    failures only, at most ``policy.max_retries`` times, within ``remaining`` seconds."""
+    if not is_retryable(error) or attempt > policy.max_retries:
+        return None
+    delay = backoff(policy, attempt)
+    if isinstance(error, RateLimitError) and error.retry_after is not None:
+        delay = error.retry_after
+    return None if delay > remaining else delay
+
+
+# -- the queue ----------------------------------------------------------------------------------
+
+
+class _Lane:
+    __slots__ = ("index", "lock", "paused_until", "records", "task")
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.records: list[Any] = []
+        self.lock = asyncio.Lock()
+        self.task: asyncio.Task[None] | None = None
+        self.paused_until = 0.0
+
+    def idle(self, now: float) -> bool:
+        return (self.task is None or self.task.done()) and self.paused_until <= now
+
+
+OnResult = Callable[[FlushResult], object]
+
+
+class Ingestor:
+    """The measurement queue of one client; ``client.measurements`` builds on it."""
+
+    def __init__(self, transport: Transport, settings: IngestSettings | None = None) -> None:
+        self._transport = transport
+        self.settings = settings = settings or IngestSettings()
+        self._lanes = [_Lane(i) for i in range(settings.lanes)]
+        self._route: dict[str, list[Any]] = {}
+        self._batch = settings.batch_size
+        self._max = settings.max_queued
+        self._size = 0
+        self._soft = self._max  # queue() takes its fast path below this
+        self._in_flight = 0
+        self._sent = self._rejected = self._retried = self._requests = self._failed = 0
+        self._changed = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._background: asyncio.Task[None] | None = None
+        self._interval = settings.flush_interval
+        self._on_result: OnResult | None = None
+        self._auto_create = False
+        self._closed = False
+        self.close_result: FlushResult | None = None
+        """What closing the client flushed, with what it could not deliver."""
+
+    # -- queueing ------------------------------------------------------------------------------
+
+    def queue(
+        self,
+        ingestion_id: str,
+        *,
+        number: float | Decimal | None = None,
+        location: Location | Mapping[str, float] | None = None,
+        text: str | None = None,
+        date: datetime | int | str | None = None,
+    ) -> None:
+        """Queue one measurement; give exactly one of ``number``, ``location``, ``text``.
+
+        ``date`` is an aware ``datetime``, epoch milliseconds or an ISO 8601 string with an
+        offset; ``None`` means now. Raises :class:`~blockbax_async.errors.ValidationError`
+        for a value the API would not take (nothing queued before is affected) and
+        :class:`~blockbax_async.errors.QueueFullError` when the queue holds
+        ``max_queued`` measurements.
+        """
+        records = self._route.get(ingestion_id)
+        if (
+            records is not None
+            and number.__class__ is float
+            and -1e20 < number < 1e20
+            and (number * 1e8).is_integer()
+            and location is None
+            and text is None
+            and date.__class__ is int
+            and -62135596800000 <= date <= 253402300799999
+            and self._size < self._soft
+        ):
+            records.append(ingestion_id)
+            records.append(date)
+            records.append(number)
+            self._size += 1
+            return
+        records, date_ms, value = self._prepare(ingestion_id, number, location, text, date)
+        self._make_room()
+        records.append(ingestion_id)
+        records.append(date_ms)
+        records.append(value)
+        self._size += 1
+
+    async def put(
+        self,
+        ingestion_id: str,
+        *,
+        number: float | Decimal | None = None,
+        location: Location | Mapping[str, float] | None = None,
+        text: str | None = None,
+        date: datetime | int | str | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        """Queue one measurement like :meth:`queue`, waiting while the queue is full.
+
+        While it waits, the lanes send what they hold. ``timeout`` (seconds) bounds the wait;
+        :class:`~blockbax_async.errors.QueueFullError` when it passes.
+        """
+        records, date_ms, value = self._prepare(ingestion_id, number, location, text, date)
+        if self._size >= self._max:
+            await self._wait_for_room(timeout)
+        self._make_room()
+        records.append(ingestion_id)
+        records.append(date_ms)
+        records.append(value)
+        self._size += 1
+
+    def _prepare(
+        self, ingestion_id: str, number: Any, location: Any, text: Any, date: Any
+    ) -> tuple[list[Any], int, Any]:
+        if self._closed:
+            raise ClientStateError("the client is closed: measurements can no longer be queued")
+        records = self._route.get(ingestion_id)
+        if records is None:
+            ingestion_id = check_ingestion_id(ingestion_id)
+            records = self._lanes[lane_of(ingestion_id, len(self._lanes))].records
+        value = check_value(ingestion_id, number, location, text)
+        date_ms = _now_ms() if date is None else to_epoch_ms(date, ingestion_id)
+        self._route[ingestion_id] = records
+        return records, date_ms, value
+
+    def _make_room(self) -> None:
+        if self._size >= self._max:
+            raise QueueFullError(
+                f"the measurement queue holds its maximum of {self._max} measurements: "
+                "flush(), wait with await put(), or raise IngestSettings.max_queued"
+            )
+        if self._size >= self._soft:
+            self._soft = min(self._max, self._size + self._batch)
+            self._wake.set()
+
+    # -- flushing ------------------------------------------------------------------------------
+
+    async def flush(
+        self,
+        *,
+        ingestion_ids: Iterable[str] | None = None,
+        create_subjects: bool = False,
+        timeout: float | None = None,
+    ) -> FlushResult:
+        """Send what is queued (of ``ingestion_ids`` only, when given) and report.
+
+        Batches of at most 500 go out on all lanes at once, one request in flight per lane.
+        A batch that fails after its retries stays queued for the next flush (see
+        :class:`BatchFailure`). With ``create_subjects``, subjects missing for unknown
+        ingestion IDs ``<subject external ID>$<metric external ID>`` are created (type from
+        the metric) and their measurements sent again. ``timeout`` (seconds) cuts the flush
+        short; what was not sent stays queued.
+        """
+        if self._closed:
+            raise ClientStateError("the client is closed")
+        wanted = None if ingestion_ids is None else frozenset(ingestion_ids)
+        maker = _SubjectMaker(self._transport) if create_subjects else None
+        result = FlushResult()
+        work = [(lane, count_wanted(lane.records, wanted)) for lane in self._lanes]
+        tasks = [
+            asyncio.ensure_future(self._drain(lane, result, todo, wanted, maker))
+            for lane, todo in work
+            if todo
+        ]
+        await _run_all(tasks, timeout, result)
+        result.pending = self._size
+        return result
+
+    async def _drain(
+        self,
+        lane: _Lane,
+        result: FlushResult,
+        todo: int,
+        wanted: Collection[str] | None = None,
+        maker: _SubjectMaker | None = None,
+    ) -> None:
+        async with lane.lock:
+            while todo > 0 and lane.records:
+                batch = cut_batch(lane.records, min(self._batch, todo), wanted)
+                if not batch.size:
+                    break
+                self._in_flight += batch.size
+                try:
+                    answer = await self._post(
+                        build_body(batch.ids, batch.dates, batch.values), result
+                    )
+                except BlockbaxError as error:
+                    if self._failed_batch(lane, batch, error, result):
+                        return
+                    todo -= batch.size
+                    continue
+                finally:
+                    self._in_flight -= batch.size
+                batch.remove_from(lane.records)
+                self._size -= batch.size
+                todo -= batch.size
+                todo += await self._answered(lane, batch, answer, result, maker)
+                self._changed.set()
+
+    async def _answered(
+        self,
+        lane: _Lane,
+        batch: Batch,
+        answer: Any,
+        result: FlushResult,
+        maker: _SubjectMaker | None,
+    ) -> int:
+        """Count the answer to a sent batch; returns how many measurements were queued again."""
+        accepted, rejections = read_answer(answer, batch.counts())
+        self._sent += accepted
+        self._rejected += batch.size - accepted
+        result.accepted += accepted
+        again = 0
+        unknown = [r.ingestion_id for r in rejections if r.reason is _UNKNOWN]
+        if maker is not None and unknown:
+            try:
+                outcome = await maker.ensure(unknown, result)
+            except asyncio.CancelledError:
+                self._requeue_front(lane, batch, unknown)  # sent again, rejected again: safe
+                raise
+            ready = {i for i, problem in outcome.items() if problem is None}
+            again = self._requeue_front(lane, batch, ready)
+            rejections = [
+                attrs.evolve(r, message=f"{r.message} Not created: {outcome[r.ingestion_id]}")
+                if r.ingestion_id in outcome
+                else r
+                for r in rejections
+                if r.ingestion_id not in ready
+            ]
+        for rejection in rejections:
+            result._reject(rejection)
+        return again
+
+    def _requeue_front(self, lane: _Lane, batch: Batch, ready: Collection[str]) -> int:
+        records: list[Any] = []
+        for ingestion_id, date, value in zip(batch.ids, batch.dates, batch.values, strict=True):
+            if ingestion_id in ready:
+                records += (ingestion_id, date, value)
+        lane.records[0:0] = records
+        self._size += len(records) // 3
+        return len(records) // 3
+
+    def _failed_batch(
+        self, lane: _Lane, batch: Batch, error: BlockbaxError, result: FlushResult
+    ) -> bool:
+        """Record a batch that failed; returns whether the lane must stop (batch kept)."""
+        self._failed += 1
+        kept = keeps_batch(error)
+        failure = BatchFailure(error, batch.size, list(batch.counts()), kept)
+        if not kept:
+            failure.measurements = batch.measurements()
+            batch.remove_from(lane.records)
+            self._size -= batch.size
+            self._changed.set()
+        else:
+            lane.paused_until = time.monotonic() + self._interval
+        result._fail(failure)
+        logger.warning(
+            "a batch of %d measurements failed (%s); %s",
+            batch.size, error,
+            "it stays queued" if kept else "it is handed back in the flush result",
+        )  # fmt: skip
+        return kept
+
+    async def _post(self, body: bytes, result: FlushResult) -> Any:
+        policy = self._transport.config.retry
+        deadline = time.monotonic() + policy.deadline
+        attempt = 0
+        while True:
+            attempt += 1
+            self._requests += 1
+            result.requests += 1
+            try:
+                return await self._transport.request(
+                    "POST", "/measurements", body=body, rate_limited=False, max_retries=0
+                )
+            except BlockbaxError as error:
+                if self._transport.closed:
+                    raise
+                delay = retry_delay(error, policy, attempt, deadline - time.monotonic())
+                if delay is None:
+                    raise
+                self._retried += 1
+                result.retries += 1
+                logger.warning(
+                    "retrying a batch of measurements in %.2f s after %s (retry %d of %d)",
+                    delay, error, attempt, policy.max_retries,
+                )  # fmt: skip
+                await asyncio.sleep(delay)
+
+    # -- background mode and back-pressure -----------------------------------------------------
+
+    def start(
+        self,
+        *,
+        flush_interval: float | None = None,
+        on_result: OnResult | None = None,
+        create_subjects: bool = False,
+    ) -> None:
+        """Send in the background: a lane's batch as soon as it is full, everything every
+        ``flush_interval`` seconds. ``on_result`` gets the :class:`FlushResult` of each
+        automatic send (without it, rejections and failures are logged as warnings).
+        Call from a running event loop; :meth:`stop` (or closing the client) ends it."""
+        if self._closed:
+            raise ClientStateError("the client is closed")
+        if self._background is not None and not self._background.done():
+            raise ClientStateError("background sending is already running")
+        self._interval = flush_interval or self.settings.flush_interval
+        self._on_result = on_result
+        self._auto_create = create_subjects
+        self._soft = min(self._max, self._size + self._batch)
+        self._background = asyncio.get_running_loop().create_task(self._run_background())
+
+    @property
+    def running(self) -> bool:
+        """Whether background sending is on."""
+        return self._background is not None and not self._background.done()
+
+    async def stop(self, *, timeout: float | None = None) -> FlushResult:
+        """End background sending, then flush what is left (within ``timeout`` seconds)."""
+        await self._stop_background()
+        return await self.flush(timeout=timeout)
+
+    async def _stop_background(self) -> None:
+        task, self._background = self._background, None
+        self._soft = self._max if not self._closed else -1
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def _run_background(self) -> None:
+        loop = asyncio.get_running_loop()
+        tick = loop.time() + self._interval
+        while True:
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), max(0.0, tick - loop.time()))
+            except asyncio.TimeoutError:
+                pass
+            due = loop.time() >= tick
+            if due:
+                tick = loop.time() + self._interval
+            self._start_drains(full_only=not due)
+
+    def _start_drains(self, *, full_only: bool) -> float | None:
+        """Start an automatic drain on every idle lane with something to send; returns the
+        seconds until the first paused lane may be tried again, if any is paused."""
+        now = time.monotonic()
+        paused: float | None = None
+        for lane in self._lanes:
+            todo = len(lane.records) // 3
+            if full_only:
+                todo -= todo % self._batch
+            if not todo:
+                continue
+            if lane.idle(now):
+                lane.task = asyncio.get_running_loop().create_task(self._auto_drain(lane, todo))
+            elif lane.paused_until > now:
+                wait = lane.paused_until - now
+                paused = wait if paused is None else min(paused, wait)
+        return paused
+
+    async def _auto_drain(self, lane: _Lane, todo: int) -> None:
+        result = FlushResult()
+        maker = _SubjectMaker(self._transport) if self._auto_create else None
+        try:
+            await self._drain(lane, result, todo, None, maker)
+        finally:
+            self._changed.set()
+            if len(lane.records) // 3 >= self._batch:
+                self._wake.set()
+        result.pending = self._size
+        self._report(result)
+
+    def _report(self, result: FlushResult) -> None:
+        if self._on_result is not None:
+            try:
+                self._on_result(result)
+            except Exception:
+                logger.exception("on_result raised; ingestion goes on")
+            return
+        for rejection in result.rejected.values():
+            logger.warning(
+                "measurements of %r not (fully) ingested: %s: %s",
+                rejection.ingestion_id, rejection.reason.value, rejection.message,
+            )  # fmt: skip
+
+    async def _wait_for_room(self, timeout: float | None) -> None:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self._size >= self._max:
+            if self._closed:
+                raise ClientStateError("the client is closed")
+            wait = self._start_drains(full_only=False)
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                wait = left if wait is None else min(wait, left)
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), wait)
+            except asyncio.TimeoutError:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise QueueFullError(
+                        f"the measurement queue stayed full ({self._max} measurements) for "
+                        f"{timeout} s"
+                    ) from None
+
+    # -- state ---------------------------------------------------------------------------------
+
+    @property
+    def stats(self) -> IngestStats:
+        """The counters, to export to a metrics system."""
+        return IngestStats(
+            queued=self._size - self._in_flight,
+            in_flight=self._in_flight,
+            sent=self._sent,
+            rejected=self._rejected,
+            retried=self._retried,
+            requests=self._requests,
+            failed_batches=self._failed,
+        )
+
+    def __len__(self) -> int:
+        return self._size
+
+    def pending(self) -> list[QueuedMeasurement]:
+        """A copy of what is queued (in flight included), lane by lane, each series in order."""
+        out: list[QueuedMeasurement] = []
+        for lane in self._lanes:
+            records = lane.records
+            out += map(QueuedMeasurement, records[0::3], records[1::3], records[2::3])
+        return out
+
+    async def close(self, timeout: float | None = None) -> FlushResult | None:
+        """Stop background sending, flush within ``timeout`` seconds (default
+        ``close_timeout``) and refuse further measurements. What could not be delivered is
+        logged as a warning and stays readable through :meth:`pending`."""
+        if self._closed:
+            return self.close_result
+        await self._stop_background()
+        result = None
+        if self._size:
+            limit = self.settings.close_timeout if timeout is None else timeout
+            result = await self.flush(timeout=limit)
+        self._closed = True
+        self._soft = -1
+        tasks = [lane.task for lane in self._lanes if lane.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._size:
+            failed = len(result.failures) if result else 0
+            logger.warning(
+                "closing with %d measurements not delivered (%d failed batches%s); "
+                "they stay readable through client.measurements.pending()",
+                self._size, failed, ", flush timed out" if result and result.timed_out else "",
+            )  # fmt: skip
+        self.close_result = result
+        return result
+
+
+async def _run_all(
+    tasks: Sequence[asyncio.Future[None]], timeout: float | None, result: FlushResult
+) -> None:
+    """Wait for the lane tasks; on timeout or cancellation they are cancelled, and nothing
+    they held is lost (a batch leaves its lane only once answered)."""
+    if not tasks:
+        return
+    try:
+        done, running = await asyncio.wait(tasks, timeout=timeout)
+    except asyncio.CancelledError:
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks)
+        raise
+    if running:
+        result.timed_out = True
+        for task in running:
+            task.cancel()
+        await asyncio.wait(running)
+    for task in done:
+        error = task.exception()
+        if error is not None:
+            raise error
+
+
+class _SubjectMaker:
+    """Creates the subjects of unknown ingestion IDs ``<subject ext. ID>$<metric ext. ID>``,
+    with the subject type of the metric, for one flush."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+        self._types: dict[str, asyncio.Future[str | list[str]]] = {}
+        self._tried: dict[str, str | None] = {}
+
+    async def ensure(self, ingestion_ids: list[str], result: FlushResult) -> dict[str, str | None]:
+        """``{ingestion_id: None}`` when its subject now exists with it, else why not."""
+        return {i: await self._ensure(i, result) for i in ingestion_ids}
+
+    async def _ensure(self, ingestion_id: str, result: FlushResult) -> str | None:
+        if ingestion_id in self._tried:
+            problem = self._tried[ingestion_id]
+            return problem or "still unknown after its subject was created"
+        try:
+            problem = await self._create(ingestion_id, result)
+        except BlockbaxError as error:
+            problem = str(error)
+        self._tried[ingestion_id] = problem
+        return problem
+
+    async def _create(self, ingestion_id: str, result: FlushResult) -> str | None:
+        subject_ext, _, metric_ext = ingestion_id.partition("$")
+        if not subject_ext or not metric_ext:
+            return "not of the form <subject external ID>$<metric external ID>"
+        types = await self._subject_types(metric_ext)
+        if isinstance(types, str):
+            return types
+        if len(types) != 1:
+            return f"{len(types)} subject types have a metric with external ID {metric_ext!r}"
+        found = await self._transport.request(
+            "GET", "/subjects", params={"externalId": subject_ext, "page": 0, "size": 2}
+        )
+        existing = [s for s in _items(found) if s.get("externalId") == subject_ext]
+        if existing:
+            if ingestion_id in _ingestion_ids(existing[0]):
+                return None
+            return f"subject {subject_ext!r} exists without ingestion ID {ingestion_id!r}"
+        body = {"name": subject_ext, "subjectTypeId": types[0], "externalId": subject_ext}
+        created = await self._transport.request("POST", "/subjects", json=body)
+        result.created_subjects.append(subject_ext)
+        logger.info("created subject %r for ingestion ID %r", subject_ext, ingestion_id)
+        if ingestion_id not in _ingestion_ids(created):
+            return f"created subject {subject_ext!r} has no ingestion ID {ingestion_id!r}"
+        return None
+
+    async def _subject_types(self, metric_ext: str) -> str | list[str]:
+        future = self._types.get(metric_ext)
+        if future is None:
+            future = self._types[metric_ext] = asyncio.ensure_future(self._lookup(metric_ext))
+        return await asyncio.shield(future)
+
+    async def _lookup(self, metric_ext: str) -> str | list[str]:
+        try:
+            found = await self._transport.request(
+                "GET", "/metrics", params={"externalId": metric_ext, "page": 0, "size": 200}
+            )
+        except BlockbaxError as error:
+            return f"looking up metric {metric_ext!r} failed: {error}"
+        metrics = [m for m in _items(found) if m.get("externalId") == metric_ext]
+        if not metrics:
+            return f"no metric has external ID {metric_ext!r}"
+        return sorted({str(m.get("subjectTypeId")) for m in metrics})
+
+
+def _items(page: Any) -> list[dict[str, Any]]:
+    result = page.get("result") if isinstance(page, dict) else None
+    return [item for item in result or () if isinstance(item, dict)]
+
+
+def _ingestion_ids(subject: Any) -> set[str]:
+    entries = subject.get("ingestionIds") if isinstance(subject, dict) else None
+    return {e["ingestionId"] for e in entries or () if isinstance(e, dict) and e.get("ingestionId")}
