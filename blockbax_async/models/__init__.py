@@ -16,6 +16,7 @@ from ._common import (
     SubjectFilterItem,
 )
 from ._converter import converter, structure, unstructure
+from .alarms import ActivityLog, ActivityLogData, ActivityLogMetadata, Alarm, AlarmActivity
 from .event_triggers import (
     Aggregation,
     ConditionSet,
@@ -40,7 +41,12 @@ from .subjects import IngestionId, Subject, SubjectProperty
 from .webhooks import EventTriggerFilter, Webhook, WebhookResponse
 
 __all__ = [
+    "ActivityLog",
+    "ActivityLogData",
+    "ActivityLogMetadata",
     "Aggregation",
+    "Alarm",
+    "AlarmActivity",
     "Area",
     "ConditionSet",
     "DayTimeCondition",
