@@ -21,7 +21,7 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check."""
-    session.install("ruff>=0.5")
+    session.install("ruff==0.17.5")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
@@ -29,7 +29,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the package, tests, benchmarks and this file."""
-    session.install("-e", ".[test]", "mypy>=1.10", "nox>=2024.4")
+    session.install("-e", ".[test]", "mypy==2.4.1", "nox>=2024.4")
     session.run("mypy", "--strict")
 
 
