@@ -1,10 +1,10 @@
-"""Sessions: tests, lint and typecheck run by default (and by CI); bench on demand."""
+"""Sessions: lint, typecheck, tests and docs run by default (and by CI); bench on demand."""
 
 from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.sessions = ["lint", "typecheck", "tests", "docs"]
 nox.options.error_on_missing_interpreters = True
 nox.options.reuse_existing_virtualenvs = True
 
@@ -31,6 +31,13 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict over the package, tests, benchmarks and this file."""
     session.install("-e", ".[test]", "mypy==2.4.1", "nox>=2024.4")
     session.run("mypy", "--strict")
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """The documentation site, built strict (broken links and references fail)."""
+    session.install("-e", ".[docs]")
+    session.run("mkdocs", "build", "--strict", "--quiet", env={"NO_MKDOCS_2_WARNING": "1"})
 
 
 @nox.session(python=PYTHON)
