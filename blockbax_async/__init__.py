@@ -1,5 +1,7 @@
 """An asyncio SDK for the Blockbax IoT platform; a blocking layer lives in ``.sync``."""
 
+import logging
+
 from ._client import AsyncClient
 from ._config import ClientConfig
 from ._ingest import (
@@ -57,3 +59,5 @@ __all__ = [
     "ValidationError",
     "__version__",
 ]
+
+logging.getLogger("blockbax_async").addHandler(logging.NullHandler())
