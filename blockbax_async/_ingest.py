@@ -18,7 +18,7 @@ import math
 import time
 import zlib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from numbers import Integral, Real
 from typing import Any, NamedTuple
@@ -66,6 +66,9 @@ MIN_DATE_MS = -62135596800000  # 0001-01-01T00:00:00.000Z
 MAX_DATE_MS = 253402300799999  # 9999-12-31T23:59:59.999Z, the API's maximum
 NUMBER_LIMIT = 1e20  # 20 integer digits
 _INT_LIMIT = 10**20
+_INT64_MIN, _UINT64_END = -(2**63), 2**64  # what orjson writes as a JSON number
+_ONE_MS = timedelta(milliseconds=1)
+_time_ns = time.time_ns
 _UTC = timezone.utc
 _EPOCH = datetime(1970, 1, 1, tzinfo=_UTC)
 _DATA_REFUSED = frozenset({400, 413, 422})
@@ -244,6 +247,8 @@ def check_number(value: Any, ingestion_id: str, field: str = "number") -> float 
     """``value`` as the API takes a number: finite, at most 20 integer and 8 fractional
     digits; ``ValidationError`` naming ``field`` and the value otherwise."""
     cls = value.__class__
+    if cls is int and -_INT_LIMIT < value < _INT_LIMIT:
+        return value if _INT64_MIN <= value < _UINT64_END else Decimal(value)
     if cls is not float and cls is not int and cls is not Decimal:
         if isinstance(value, bool) or not isinstance(value, Real | Decimal):
             raise ValidationError(f"{_where(field, value, ingestion_id)}: not a number")
@@ -256,7 +261,7 @@ def check_number(value: Any, ingestion_id: str, field: str = "number") -> float 
     if isinstance(value, int):
         if not -_INT_LIMIT < value < _INT_LIMIT:
             raise ValidationError(f"{_where(field, value, ingestion_id)}: more than 20 digits")
-        return value if -(2**63) <= value < 2**64 else Decimal(value)
+        return value if _INT64_MIN <= value < _UINT64_END else Decimal(value)
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValidationError(f"{_where(field, value, ingestion_id)}: not finite")
@@ -318,34 +323,43 @@ def check_location(value: Any, ingestion_id: str) -> dict[str, Any]:
 
 def check_value(ingestion_id: str, number: Any, location: Any, text: Any) -> Any:
     """The one value of a measurement, checked and in the form it is queued."""
+    if number is not None:
+        if location is None and text is None:
+            return check_number(number, ingestion_id)
+    elif location is not None:
+        if text is None:
+            return check_location(location, ingestion_id)
+    elif text is not None:
+        if text.__class__ is str and len(text) <= MAX_TEXT:
+            return text
+        if not isinstance(text, str):
+            raise ValidationError(f"{_where('text', text, ingestion_id)}: not a str")
+        if len(text) > MAX_TEXT:
+            raise ValidationError(
+                f"text: {text[:40]!r}... (for {ingestion_id!r}): {len(text)} characters, "
+                f"more than the {MAX_TEXT} the API keeps"
+            )
+        return str(text)
     values = (("number", number), ("location", location), ("text", text))
     given = [name for name, value in values if value is not None]
-    if len(given) != 1:
-        raise ValidationError(
-            f"value: give exactly one of number, location or text (for {ingestion_id!r}); "
-            f"got {' and '.join(given) or 'none'}"
-        )
-    if number is not None:
-        return check_number(number, ingestion_id)
-    if location is not None:
-        return check_location(location, ingestion_id)
-    if not isinstance(text, str):
-        raise ValidationError(f"{_where('text', text, ingestion_id)}: not a str")
-    if len(text) > MAX_TEXT:
-        raise ValidationError(
-            f"text: {text[:40]!r}... (for {ingestion_id!r}): {len(text)} characters, "
-            f"more than the {MAX_TEXT} the API keeps"
-        )
-    return str(text)
+    raise ValidationError(
+        f"value: give exactly one of number, location or text (for {ingestion_id!r}); "
+        f"got {' and '.join(given) or 'none'}"
+    )
 
 
 def to_epoch_ms(date: Any, ingestion_id: str = "") -> int:
     """Epoch milliseconds of an aware ``datetime``, epoch milliseconds (``int``; a ``float``
     is cut to whole milliseconds) or an ISO 8601 string with an offset. Naive dates are
     refused: their time zone would be a guess."""
-    if isinstance(date, bool):
+    if date.__class__ is datetime and date.tzinfo is not None:
+        try:
+            ms: int = (date - _EPOCH) // _ONE_MS
+        except TypeError:  # a tzinfo whose utcoffset() is None: naive after all
+            ms = _datetime_ms(date, date, ingestion_id)
+    elif isinstance(date, bool):
         raise ValidationError(f"{_where('date', date, ingestion_id)}: not a date")
-    if isinstance(date, int):
+    elif isinstance(date, int):
         ms = int(date)
     elif isinstance(date, float):
         if not math.isfinite(date):
@@ -408,10 +422,6 @@ def check_ingestion_id(ingestion_id: Any) -> str:
 def lane_of(ingestion_id: str, lanes: int) -> int:
     """The lane of an ingestion ID: by its subject (the part before ``$``), stable across runs."""
     return zlib.crc32(ingestion_id.partition("$")[0].encode("utf-8", "surrogatepass")) % lanes
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 # -- batches: pure functions --------------------------------------------------------------------
@@ -672,27 +682,21 @@ class Ingestor:
         ``max_queued`` measurements.
         """
         records = self._route.get(ingestion_id)
+        if records is None or self._size >= self._soft:
+            records = self._admit(ingestion_id)
+        if date.__class__ is not int or not -62135596800000 <= date <= 253402300799999:
+            date = _time_ns() // 1_000_000 if date is None else to_epoch_ms(date, ingestion_id)
         if (
-            records is not None
-            and number.__class__ is float
-            and -1e20 < number < 1e20
-            and (number * 1e8).is_integer()
-            and location is None
-            and text is None
-            and date.__class__ is int
-            and -62135596800000 <= date <= 253402300799999
-            and self._size < self._soft
+            number.__class__ is not float
+            or not -1e20 < number < 1e20
+            or not (number * 1e8).is_integer()
+            or location is not None
+            or text is not None
         ):
-            records.append(ingestion_id)
-            records.append(date)
-            records.append(number)
-            self._size += 1
-            return
-        records, date_ms, value = self._prepare(ingestion_id, number, location, text, date)
-        self._make_room()
+            number = check_value(ingestion_id, number, location, text)
         records.append(ingestion_id)
-        records.append(date_ms)
-        records.append(value)
+        records.append(date)
+        records.append(number)
         self._size += 1
 
     async def put(
@@ -710,30 +714,21 @@ class Ingestor:
         While it waits, the lanes send what they hold. ``timeout`` (seconds) bounds the wait;
         :class:`~blockbax_async.errors.QueueFullError` when it passes.
         """
-        records, date_ms, value = self._prepare(ingestion_id, number, location, text, date)
-        if self._size >= self._max:
-            await self._wait_for_room(timeout)
-        self._make_room()
-        records.append(ingestion_id)
-        records.append(date_ms)
-        records.append(value)
-        self._size += 1
-
-    def _prepare(
-        self, ingestion_id: str, number: Any, location: Any, text: Any, date: Any
-    ) -> tuple[list[Any], int, Any]:
         if self._closed:
             raise ClientStateError("the client is closed: measurements can no longer be queued")
-        records = self._route.get(ingestion_id)
-        if records is None:
-            ingestion_id = check_ingestion_id(ingestion_id)
-            records = self._lanes[lane_of(ingestion_id, len(self._lanes))].records
+        check_ingestion_id(ingestion_id)
+        date_ms = _time_ns() // 1_000_000 if date is None else to_epoch_ms(date, ingestion_id)
         value = check_value(ingestion_id, number, location, text)
-        date_ms = _now_ms() if date is None else to_epoch_ms(date, ingestion_id)
-        self._route[ingestion_id] = records
-        return records, date_ms, value
+        if self._size >= self._max:
+            await self._wait_for_room(timeout)
+        self.queue(ingestion_id, date=date_ms, **{_KEY[value.__class__]: value})
 
-    def _make_room(self) -> None:
+    def _admit(self, ingestion_id: str) -> list[Any]:
+        """The lane records for one more measurement of ``ingestion_id``, when the queue is
+        open and has room (the slow path of :meth:`queue`: first sight of an ID, or a full
+        batch more queued in background mode)."""
+        if self._closed:
+            raise ClientStateError("the client is closed: measurements can no longer be queued")
         if self._size >= self._max:
             raise QueueFullError(
                 f"the measurement queue holds its maximum of {self._max} measurements: "
@@ -742,6 +737,11 @@ class Ingestor:
         if self._size >= self._soft:
             self._soft = min(self._max, self._size + self._batch)
             self._wake.set()
+        records = self._route.get(ingestion_id)
+        if records is None:
+            lane = self._lanes[lane_of(check_ingestion_id(ingestion_id), len(self._lanes))]
+            records = self._route[ingestion_id] = lane.records
+        return records
 
     # -- flushing ------------------------------------------------------------------------------
 

@@ -62,6 +62,7 @@ TRUNCATED_MESSAGE = (
 )
 
 _OK, _TRUNCATED, _INVALID = 0, 1, 2
+_MISSING = "missing"
 _KINDS = {"NUMBER": "number", "LOCATION": "location", "TEXT": "text"}
 _UTC = timezone.utc
 _EPOCH = datetime(1970, 1, 1, tzinfo=_UTC)
@@ -207,9 +208,8 @@ class _Store:
         list was replaced or changed by someone else (a test clearing the store)."""
         stored = self.state.measurements.get(ingestion_id)
         cached = self._positions.get(ingestion_id)
-        if stored is not None and cached is not None and cached[0] is stored:
-            if len(cached[1]) == len(stored):
-                return cached
+        if cached is not None and cached[0] is stored and len(cached[1]) == len(cached[0]):
+            return cached
         if stored is None:
             stored = self.state.measurements[ingestion_id] = []
         index = {m["date"]: i for i, m in enumerate(stored)}
@@ -225,13 +225,39 @@ class _Store:
         unknown: dict[str, None] = {}
         invalid: dict[str, None] = {}
         truncated: dict[str, None] = {}
+        cache, lists = self._positions, self.state.measurements
         for ingestion_id, items in series:
-            if ingestion_id not in kinds:
+            kind = kinds.get(ingestion_id, _MISSING)
+            if kind is _MISSING:
                 unknown[ingestion_id] = None
                 continue
-            kind = kinds[ingestion_id]
-            stored, index = self.positions(ingestion_id)
+            cached = cache.get(ingestion_id)
+            if cached is not None and cached[0] is lists.get(ingestion_id):
+                stored, index = cached
+                if len(index) != len(stored):
+                    stored, index = self.positions(ingestion_id)
+            else:
+                stored, index = self.positions(ingestion_id)
+            numbers = kind is None or kind == "number"
             for item in items:
+                # The common case, inlined: {"date": <ms>, "number": <JSON number>}, stored as is.
+                if numbers and item.__class__ is dict and len(item) == 2:
+                    date, number = item.get("date"), item.get("number")
+                    if (
+                        date.__class__ is int
+                        and MIN_DATE_MS <= date <= MAX_DATE_MS
+                        and (number.__class__ is float or number.__class__ is int)
+                        and -LIMIT < number < LIMIT
+                        and (number * 1e8).is_integer()
+                    ):
+                        at = index.get(date)
+                        if at is None:
+                            index[date] = len(stored)
+                            stored.append(item)
+                        else:
+                            stored[at] = item
+                        ingested += 1
+                        continue
                 status, measurement = _measurement(item, kind, now)
                 if measurement is None:
                     invalid[ingestion_id] = None

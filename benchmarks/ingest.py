@@ -1,0 +1,313 @@
+"""Ingestion benchmarks, against an emulator in its own process.
+
+1. ``queue()``: time per call and memory per queued measurement over 1,000,000 calls.
+2. End to end: N number measurements over 1,000 ingestion IDs through ``queue()`` +
+   ``flush()``, beside raw aiohttp posting the same measurements as pre-serialized
+   500-measurement bodies with the same concurrency, and beside the official ``blockbax-sdk``
+   (``queue_measurement()`` + ``send_measurements()``; skipped when it is not installed).
+
+    .venv/bin/python -m benchmarks.ingest             # the full run, a minute or two
+    .venv/bin/python -m benchmarks.ingest --quick     # a smaller smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import itertools
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import aiohttp
+import orjson
+
+from blockbax_async import AsyncClient, IngestSettings
+from blockbax_async._ingest import lane_of
+
+from ._emulator_process import EmulatorProcess, emulator_process, seed_subjects
+
+BASE_MS = 1_700_000_000_000
+SUBJECTS, METRICS = 250, 4  # 1,000 ingestion IDs
+Row = tuple[str, float, float]
+
+IDS = [f"subject-{s}$metric-{m}" for s in range(SUBJECTS) for m in range(METRICS)]
+
+
+def _offline_client(max_queued: int) -> AsyncClient:
+    return AsyncClient(
+        "benchmark", "benchmark-token", base_url="http://127.0.0.1:9",
+        ingest=IngestSettings(max_queued=max_queued),
+    )  # fmt: skip
+
+
+# -- 1. queue() -----------------------------------------------------------------------------------
+
+
+def _loop(calls: int, call: Callable[..., Any] | None) -> float:
+    """Seconds for ``calls`` iterations making the values a caller makes, calling ``call``."""
+    ids, n = IDS, len(IDS)
+    gc.collect()
+    started = time.perf_counter()
+    if call is None:
+        for i in range(calls):
+            ids[i % n], float(i % 1000) + 0.5, BASE_MS + i
+    else:
+        for i in range(calls):
+            call(ids[i % n], number=float(i % 1000) + 0.5, date=BASE_MS + i)
+    return time.perf_counter() - started
+
+
+def bench_queue_time(calls: int, repeat: int) -> tuple[float, float]:
+    """(µs per call of the caller's loop with queue(), µs of that spent in queue())."""
+    totals, bases = [], []
+    for _ in range(repeat):
+        client = _offline_client(calls)
+        totals.append(_loop(calls, client.measurements.queue))
+        del client
+        bases.append(_loop(calls, None))
+    total, base = min(totals), min(bases)
+    return total / calls * 1e6, (total - base) / calls * 1e6
+
+
+def bench_queue_memory(calls: int) -> float:
+    """Bytes held per queued measurement, its value and date objects included."""
+    client = _offline_client(calls)
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    _loop(calls, client.measurements.queue)
+    gc.collect()
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert len(client.measurements) == calls
+    return held / calls
+
+
+def bench_queue_variants(calls: int) -> list[Row]:
+    """µs per queue() call for other argument kinds (the caller's loop subtracted)."""
+    now = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    dates = [now + timedelta(milliseconds=i) for i in range(1000)]
+    isos = [d.isoformat(timespec="milliseconds") for d in dates]
+    location = {"lat": 52.1, "lon": 4.3}
+    variants: list[tuple[str, Callable[[Callable[..., Any], int], None]]] = [
+        ("number, date=None (now)", lambda q, i: q(IDS[i % 1000], number=1.5)),
+        ("number, aware datetime", lambda q, i: q(IDS[i % 1000], number=1.5, date=dates[i % 1000])),
+        ("number, ISO 8601 string", lambda q, i: q(IDS[i % 1000], number=1.5, date=isos[i % 1000])),
+        ("int number, epoch ms", lambda q, i: q(IDS[i % 1000], number=7, date=BASE_MS + i)),
+        ("location, epoch ms", lambda q, i: q(IDS[i % 1000], location=location, date=BASE_MS + i)),
+        ("text, epoch ms", lambda q, i: q(IDS[i % 1000], text="open", date=BASE_MS + i)),
+    ]
+    rows: list[Row] = []
+    for name, make in variants:
+        client = _offline_client(calls)
+        q = client.measurements.queue
+        gc.collect()
+        started = time.perf_counter()
+        for i in range(calls):
+            make(q, i)
+        total = time.perf_counter() - started
+        started = time.perf_counter()
+        for i in range(calls):
+            make(_nothing, i)
+        base = time.perf_counter() - started
+        rows.append((name, total / calls * 1e6, (total - base) / calls * 1e6))
+    return rows
+
+
+def _nothing(*args: Any, **kwargs: Any) -> None:
+    return None
+
+
+def bench_official_queue(calls: int) -> float | None:
+    """µs per ``queue_measurement()`` call of the official SDK (loop included)."""
+    try:
+        from blockbax_sdk import HttpClient
+    except ImportError:
+        return None
+    client = HttpClient("benchmark-token", "benchmark", endpoint="http://127.0.0.1:9")
+    started = time.perf_counter()
+    for i in range(calls):
+        client.queue_measurement(IDS[i % 1000], date=BASE_MS + i, number=float(i % 1000) + 0.5)
+    return (time.perf_counter() - started) / calls * 1e6
+
+
+# -- 2. end to end ---------------------------------------------------------------------------------
+
+
+def measurements(count: int) -> list[tuple[str, int, float]]:
+    """``count`` number measurements, round robin over the 1,000 ingestion IDs."""
+    n = len(IDS)
+    return [(IDS[k % n], BASE_MS + k, float(k % 97) + 0.25) for k in range(count)]
+
+
+def bodies(data: Sequence[tuple[str, int, float]], size: int = 500) -> list[bytes]:
+    """The measurements as pre-serialized 500-measurement bodies, cut in queue order."""
+    return [_body(data[start : start + size]) for start in range(0, len(data), size)]
+
+
+def lane_bodies(data: Sequence[tuple[str, int, float]], lanes: int) -> list[bytes]:
+    """The bodies blockbax_async sends: cut per lane (by subject), lanes interleaved."""
+    per_lane: list[list[tuple[str, int, float]]] = [[] for _ in range(lanes)]
+    for measurement in data:
+        per_lane[lane_of(measurement[0], lanes)].append(measurement)
+    cut = [bodies(lane) for lane in per_lane]
+    return [body for row in itertools.zip_longest(*cut) for body in row if body is not None]
+
+
+def _body(batch: Sequence[tuple[str, int, float]]) -> bytes:
+    series: dict[str, list[dict[str, Any]]] = {}
+    for ingestion_id, date, number in batch:
+        series.setdefault(ingestion_id, []).append({"date": date, "number": number})
+    return orjson.dumps(
+        {"series": [{"ingestionId": i, "measurements": m} for i, m in series.items()]}
+    )
+
+
+async def run_ours(
+    server: EmulatorProcess, data: Sequence[tuple[str, int, float]], lanes: int
+) -> float:
+    server.call("clear_measurements")
+    settings = IngestSettings(lanes=lanes, max_queued=max(len(data), 1))
+    async with AsyncClient(
+        server.project_id, server.api_key, base_url=server.base_url, ingest=settings
+    ) as client:
+        queue = client.measurements.queue
+        gc.collect()
+        started = time.perf_counter()
+        for ingestion_id, date, number in data:
+            queue(ingestion_id, number=number, date=date)
+        result = await client.measurements.flush()
+        elapsed = time.perf_counter() - started
+    assert result.accepted == len(data) and result.ok, result
+    assert server.call("count_measurements") == len(data)
+    return elapsed
+
+
+async def run_raw(
+    server: EmulatorProcess, payloads: Sequence[bytes], count: int, concurrency: int
+) -> float:
+    server.call("clear_measurements")
+    url = f"{server.base_url}/v1/projects/{server.project_id}/measurements"
+    headers = {"Authorization": f"ApiKey {server.api_key}", "Content-Type": "application/json"}
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as session:
+        todo = iter(payloads)
+
+        async def worker() -> None:
+            for body in todo:
+                async with session.post(url, data=body, headers=headers) as response:
+                    await response.read()
+                    assert response.status == 200, response.status
+
+        gc.collect()
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    assert server.call("count_measurements") == count
+    return elapsed
+
+
+def run_official(server: EmulatorProcess, data: Sequence[tuple[str, int, float]]) -> float | None:
+    try:
+        from blockbax_sdk import HttpClient
+    except ImportError:
+        return None
+    server.call("clear_measurements")
+    client = HttpClient(server.api_key, server.project_id, endpoint=server.base_url)
+    gc.collect()
+    started = time.perf_counter()
+    for ingestion_id, date, number in data:
+        client.queue_measurement(ingestion_id, date=date, number=number)
+    client.send_measurements()
+    elapsed = time.perf_counter() - started
+    assert server.call("count_measurements") == len(data)
+    return elapsed
+
+
+async def bench_end_to_end(
+    server: EmulatorProcess, count: int, lanes: int, repeat: int, official: bool
+) -> dict[str, list[float]]:
+    """Seconds per run of each client, runs interleaved so that drift hits all alike."""
+    data = measurements(count)
+    same, in_order = lane_bodies(data, lanes), bodies(data)
+    await run_raw(server, same, count, lanes)  # warm both sides up once
+    runs: dict[str, list[float]] = {"ours": [], "raw_same": [], "raw_order": [], "official": []}
+    for _ in range(repeat):
+        runs["ours"].append(await run_ours(server, data, lanes))
+        runs["raw_same"].append(await run_raw(server, same, count, lanes))
+        runs["raw_order"].append(await run_raw(server, in_order, count, lanes))
+    if official:
+        seconds = run_official(server, data)
+        if seconds is not None:
+            runs["official"].append(seconds)
+    return runs
+
+
+# -- report ----------------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--calls", type=int, default=1_000_000, help="queue() calls")
+    parser.add_argument("--measurements", type=int, default=200_000, help="end to end")
+    parser.add_argument("--lanes", type=int, default=8, help="lanes = raw aiohttp concurrency")
+    parser.add_argument("--repeat", type=int, default=5, help="end-to-end runs (median)")
+    parser.add_argument("--no-official", action="store_true", help="skip the official SDK")
+    parser.add_argument("--quick", action="store_true", help="small sizes, a smoke run")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.calls, args.measurements, args.repeat = 100_000, 20_000, 2
+
+    per_call, in_queue = bench_queue_time(args.calls, 3)
+    memory = bench_queue_memory(args.calls)
+    variants = bench_queue_variants(max(args.calls // 5, 1000))
+    official_queue = None if args.no_official else bench_official_queue(min(args.calls, 100_000))
+    count = args.measurements
+    with emulator_process(seed=seed_subjects, seed_args=(SUBJECTS, METRICS)) as server:
+        runs = asyncio.run(
+            bench_end_to_end(server, count, args.lanes, args.repeat, not args.no_official)
+        )
+
+    print(f"\n## queue(): {args.calls:,} calls, number + epoch ms date, 1,000 ingestion IDs\n")
+    print("| measure | value |")
+    print("|---|---|")
+    print(f"| caller's loop with queue(), per call | {per_call:.3f} µs |")
+    print(f"| queue() itself (loop subtracted), per call | {in_queue:.3f} µs |")
+    print(f"| memory per queued measurement (value + date objects included) | {memory:.0f} B |")
+    if official_queue is not None:
+        name = "official SDK queue_measurement(), per call (loop included)"
+        print(f"| {name} | {official_queue:.2f} µs |")
+    print("\n| queue() variant | loop + call µs | queue() µs |")
+    print("|---|---|---|")
+    for name, total, net in variants:
+        print(f"| {name} | {total:.3f} | {net:.3f} |")
+    rate = {k: count / statistics.median(v) for k, v in runs.items() if v}
+    best = {k: count / min(v) for k, v in runs.items() if v}
+    raw = max(rate["raw_same"], rate["raw_order"])
+    print(
+        f"\n## End to end: {count:,} number measurements over 1,000 ingestion IDs, "
+        f"{args.lanes} in flight, median of {args.repeat}\n"
+    )
+    print("| client | measurements/s (median) | best run | vs faster raw aiohttp |")
+    print("|---|---|---|---|")
+    rows = [
+        ("blockbax_async queue() + flush()", "ours"),
+        ("raw aiohttp, the same bodies blockbax_async sends", "raw_same"),
+        ("raw aiohttp, bodies cut in queue order", "raw_order"),
+        ("official blockbax-sdk queue_measurement() + send_measurements()", "official"),
+    ]
+    for name, key in rows:
+        if key in rate:
+            print(f"| {name} | {rate[key]:,.0f} | {best[key]:,.0f} | {rate[key] / raw:.3f} |")
+        else:
+            print(f"| {name} | skipped (not installed) | | |")
+    if "official" in rate:
+        print(f"\nblockbax_async / official SDK: {rate['ours'] / rate['official']:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
