@@ -13,9 +13,16 @@ from ._ingest import IngestSettings
 from ._retry import RetryPolicy
 from ._transport import Transport
 from .errors import ValidationError
+from .resources.alarms import AlarmsResource
+from .resources.event_triggers import EventTriggersResource
+from .resources.events import EventsResource
 from .resources.measurements import MeasurementsResource
+from .resources.metrics import MetricsResource
 from .resources.project import ProjectResource
 from .resources.property_types import PropertyTypesResource
+from .resources.subject_types import SubjectTypesResource
+from .resources.subjects import SubjectsResource
+from .resources.webhooks import WebhooksResource
 
 __all__ = ["AsyncClient"]
 
@@ -74,6 +81,13 @@ class AsyncClient:
         self._transport = Transport(self.config, session)
         self.project = ProjectResource(self._transport)
         self.property_types = PropertyTypesResource(self._transport)
+        self.subject_types = SubjectTypesResource(self._transport)
+        self.subjects = SubjectsResource(self._transport)
+        self.metrics = MetricsResource(self._transport)
+        self.event_triggers = EventTriggersResource(self._transport)
+        self.webhooks = WebhooksResource(self._transport)
+        self.events = EventsResource(self._transport)
+        self.alarms = AlarmsResource(self._transport)
         self.measurements = MeasurementsResource(self._transport, ingest)
 
     @property

@@ -1,4 +1,5 @@
-"""URL table of the emulator: the project, generic CRUD collections, and measurements."""
+"""URL table of the emulator: the project, generic CRUD collections, measurements, alarms
+and webhook responses."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from aiohttp import web
 
+from ._events import add_event_routes
 from ._measurements import add_measurement_routes
+from ._query import query_of
+from ._resources import Collection
 from ._server import json_response, page_of, specs
 from ._state import Invalid, NotFound, ResourceSpec, now_iso
 
@@ -28,17 +32,23 @@ async def read_json(request: web.Request) -> Any:
 
 
 def _crud(emulator: Emulator, spec: ResourceSpec, app: web.Application) -> None:
-    items = emulator.state.collection(spec.segment)
+    hooks = spec if isinstance(spec, Collection) else Collection(spec.segment, spec.validate)
+
+    def items() -> dict[str, dict[str, Any]]:
+        return emulator.state.collection(spec.segment)
 
     def lookup(request: web.Request) -> dict[str, Any]:
         item_id = request.match_info["item_id"]
-        if item_id not in items:
+        if item_id not in items():
             raise NotFound(f"No {spec.segment} item with id {item_id}")
-        return items[item_id]
+        return items()[item_id]
 
     async def search(request: web.Request) -> web.Response:
-        query = dict(request.query)
-        found = [item for item in items.values() if spec.matches(item, query)]
+        query = query_of(request)
+        if hooks.select is not None:
+            found = hooks.select(emulator.state, query)
+        else:
+            found = [item for item in items().values() if spec.matches(item, query)]
         return json_response(page_of(found, query))
 
     async def get(request: web.Request) -> web.Response:
@@ -48,9 +58,10 @@ def _crud(emulator: Emulator, spec: ResourceSpec, app: web.Application) -> None:
         body = await read_json(request)
         if not isinstance(body, dict):
             raise Invalid("The body must be a JSON object")
-        return json_response(
-            emulator.state.insert(spec.segment, spec.validate(emulator.state, body, None))
-        )
+        stored = emulator.state.insert(spec.segment, spec.validate(emulator.state, body, None))
+        if hooks.written is not None:
+            hooks.written(emulator.state, stored)
+        return json_response(stored)
 
     async def update(request: web.Request) -> web.Response:
         existing = lookup(request)
@@ -63,13 +74,17 @@ def _crud(emulator: Emulator, spec: ResourceSpec, app: web.Application) -> None:
             "createdDate": existing["createdDate"],
             "updatedDate": now_iso(),
         }
-        items[existing["id"]] = stored
+        items()[existing["id"]] = stored
         emulator.state.touch()
+        if hooks.written is not None:
+            hooks.written(emulator.state, stored)
         return json_response(stored)
 
     async def delete(request: web.Request) -> web.Response:
-        del items[lookup(request)["id"]]
+        removed = items().pop(lookup(request)["id"])
         emulator.state.touch()
+        if hooks.deleted is not None:
+            hooks.deleted(emulator.state, removed)
         return json_response({})
 
     path = f"{ROOT}/{spec.segment}"
@@ -91,3 +106,4 @@ def add_routes(emulator: Emulator, app: web.Application) -> None:
     for spec in specs():
         _crud(emulator, spec, app)
     add_measurement_routes(emulator, app)
+    add_event_routes(emulator, app)

@@ -1,21 +1,49 @@
-"""What every resource namespace shares: a handle on the transport and model conversion."""
+"""What every resource namespace shares: a handle on the transport, model conversion, and
+the checks and encodings of arguments (ids, choices, dates, property value expressions)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime, timezone
 from functools import partial
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, overload
 from uuid import UUID
 
-from .._pagination import Page, Paginator
+from .._pagination import MAX_PAGE_SIZE, Page, Paginator
 from .._transport import ParamValue, Transport
 from ..errors import ValidationError
 from ..models._converter import structure, unstructure
 
-__all__ = ["CrudResource", "Resource", "check_id", "page_parser", "required"]
+__all__ = [
+    "EVENT_LEVELS",
+    "DateArg",
+    "Id",
+    "Ids",
+    "PropertyValueIds",
+    "CrudResource",
+    "ReadResource",
+    "Resource",
+    "attribute_values",
+    "check_choices",
+    "check_id",
+    "check_ids",
+    "date_param",
+    "one_of",
+    "page_parser",
+    "property_value_expression",
+    "required",
+    "required_id",
+]
 
 T = TypeVar("T")
 M = TypeVar("M")
+
+Id = str | UUID
+Ids = Sequence[Id] | None
+DateArg = datetime | int | str | None
+PropertyValueIds = Sequence[Id | Sequence[Id]] | Id | None
+
+EVENT_LEVELS = ("OK", "INFORMATION", "WARNING", "PROBLEM")
 
 
 def check_id(value: str | UUID, field: str = "id") -> str:
@@ -27,11 +55,93 @@ def check_id(value: str | UUID, field: str = "id") -> str:
     return value
 
 
+def check_ids(field: str, values: Ids) -> list[str] | None:
+    """A list of ids for a filter (sent comma-joined), or ``None`` when not given.
+
+    A lone string is refused rather than read as a sequence of characters.
+    """
+    if values is None:
+        return None
+    if isinstance(values, str | UUID):
+        raise ValidationError(f"{field}: give a list of ids, not one id ({values!r})")
+    ids = [check_id(value, field) for value in values]
+    for value in ids:
+        if "," in value or ";" in value:
+            raise ValidationError(f"{field}: not a valid id ({value!r})")
+    return ids
+
+
 def required(field: str, value: T | None) -> T:
     """``value``, or a :class:`ValidationError` naming ``field`` when it is missing or empty."""
     if value is None or value == "":
         raise ValidationError(f"{field}: required, got {value!r}")
     return value
+
+
+def required_id(field: str, value: Id | None) -> str:
+    """A required id: :func:`check_id` of ``value``, which must be given."""
+    if value is None or value == "":
+        raise ValidationError(f"{field}: required, got {value!r}")
+    return check_id(value, field)
+
+
+@overload
+def one_of(field: str, value: str, allowed: Collection[str]) -> str: ...
+@overload
+def one_of(field: str, value: None, allowed: Collection[str]) -> None: ...
+def one_of(field: str, value: str | None, allowed: Collection[str]) -> str | None:
+    """``value`` upper-cased when it is one of ``allowed`` (``None`` passes), else a
+    :class:`ValidationError` naming ``field`` and the value."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or value.upper() not in allowed:
+        raise ValidationError(f"{field}: {value!r} is not one of {', '.join(allowed)}")
+    return value.upper()
+
+
+def check_choices(field: str, values: Iterable[str] | None, allowed: Collection[str]) -> Any:
+    """Each of ``values`` checked by :func:`one_of`; ``None`` passes."""
+    if values is None:
+        return None
+    if isinstance(values, str):
+        raise ValidationError(f"{field}: give a list, not one value ({values!r})")
+    return [one_of(field, value, allowed) for value in values]
+
+
+def date_param(field: str, value: DateArg) -> datetime | None:
+    """A date filter: an aware ``datetime``, epoch milliseconds or an ISO 8601 string with an
+    offset (sent as ISO 8601 with milliseconds); ``None`` passes."""
+    if value is None:
+        return None
+    from .._ingest import to_epoch_ms  # the one parser of dates the caller gives
+
+    try:
+        ms = to_epoch_ms(value)
+    except ValidationError as exc:
+        raise ValidationError(str(exc).replace("date", field, 1)) from None
+    return datetime.fromtimestamp(ms / 1000, timezone.utc)
+
+
+def property_value_expression(field: str, expression: PropertyValueIds) -> str | None:
+    """The API's ``propertyValueIds`` string of a Python expression.
+
+    A list means *all of* its entries; an entry that is itself a list means *any of* its
+    ids: ``[[a, b], c]`` is (a OR b) AND c, sent as ``a,b;c``. One id alone is allowed.
+    """
+    if expression is None:
+        return None
+    if isinstance(expression, str | UUID):
+        expression = [expression]
+    clauses = []
+    for entry in expression:
+        options = [entry] if isinstance(entry, str | UUID) else list(entry)
+        if not options:
+            raise ValidationError(f"{field}: an empty list of alternatives ({expression!r})")
+        ids = check_ids(field, options)
+        clauses.append(",".join(ids or ()))
+    if not clauses:
+        raise ValidationError(f"{field}: give at least one property value id")
+    return ";".join(clauses)
 
 
 def _parse_page(cls: type[T], number: int, data: Any) -> Page[T]:
@@ -76,6 +186,11 @@ class Resource:
         limit: int | None,
         page_size: int,
     ) -> Paginator[T]:
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValidationError(f"page_size: {page_size!r} is not between 1 and {MAX_PAGE_SIZE}")
+        if limit is not None and limit < 0:
+            raise ValidationError(f"limit: {limit!r} is below 0")
+
         async def fetch(number: int, size: int) -> Page[T]:
             query = {**params, "page": number, "size": size}
             page: Page[T] = await self._transport.request(
@@ -86,33 +201,94 @@ class Resource:
         return Paginator(fetch, limit=limit, page_size=page_size)
 
 
-class CrudResource(Resource, Generic[M]):
-    """A collection the API lets us get, create, update and delete, under ``path``."""
+class ReadResource(Resource, Generic[M]):
+    """A collection under ``path`` that the API lets us get and search."""
 
     path: ClassVar[str]
     model: ClassVar[type[Any]]
 
     async def get(self, id: str | UUID) -> M:
         """The stored item; :class:`~blockbax_async.errors.NotFoundError` when absent."""
-        return await self._call("GET", f"{self.path}/{check_id(id)}", self.model)
+        item: M = await self._call("GET", f"{self.path}/{check_id(id)}", self.model)
+        return item
+
+    def _search(
+        self, params: Mapping[str, ParamValue], limit: int | None, page_size: int
+    ) -> Paginator[M]:
+        return self._list(self.path, self.model, params, limit=limit, page_size=page_size)
+
+
+class CrudResource(ReadResource[M]):
+    """A collection the API lets us get, search, create, update and delete, under ``path``.
+
+    ``choices`` names, per attribute of the model, the values the API accepts; they are
+    checked before a create is sent. ``required_fields`` must be non-empty on create and
+    update alike. Updates do not check ``choices``: a value the server returned (perhaps one
+    newer than this package) goes back as it came.
+    """
+
+    choices: ClassVar[Mapping[str, Collection[str]]] = {}
+    required_fields: ClassVar[tuple[str, ...]] = ()
 
     async def update(self, item: M) -> M:
         """Send ``item`` as edited (its attributes changed in place) and return what is stored."""
         item_id = getattr(item, "id", None)
         if item_id is None:
             raise ValidationError(f"id: {type(item).__name__} has no id; create it first")
-        return await self._call("PUT", f"{self.path}/{check_id(item_id)}", self.model, body=item)
+        self._check_model(item)
+        self._check(item, creating=False)
+        path = f"{self.path}/{check_id(item_id)}"
+        stored: M = await self._call("PUT", path, self.model, body=item)
+        return stored
 
     async def delete(self, id: str | UUID) -> None:
         """Delete the item; :class:`~blockbax_async.errors.NotFoundError` when absent."""
         await self._delete(f"{self.path}/{check_id(id)}")
 
     async def _create(self, item: M) -> M:
+        self._check_model(item)
+        self._check(item, creating=True)
+        stored: M = await self._call("POST", self.path, self.model, body=item)
+        return stored
+
+    def _check_model(self, item: Any) -> None:
         if not isinstance(item, self.model):
             raise ValidationError(f"item: expected a {self.model.__name__}, got {item!r}")
-        return await self._call("POST", self.path, self.model, body=item)
 
-    def _search(
-        self, params: Mapping[str, ParamValue], limit: int | None, page_size: int
-    ) -> Paginator[M]:
-        return self._list(self.path, self.model, params, limit=limit, page_size=page_size)
+    def _check(self, item: M, *, creating: bool) -> None:
+        """Check ``item`` before it is sent; subclasses add what the tables cannot say."""
+        for path in self.required_fields:
+            for where, value in attribute_values(item, path):
+                required(where, value)
+        if creating:
+            for path, allowed in self.choices.items():
+                for where, value in attribute_values(item, path):
+                    if value is not None and value not in allowed:
+                        raise ValidationError(
+                            f"{where}: {value!r} is not one of {', '.join(allowed)}"
+                        )
+
+
+def attribute_values(obj: Any, path: str, where: str = "") -> Iterator[tuple[str, Any]]:
+    """``(where, value)`` of each attribute at ``path``, e.g. ``"rules[].level"`` walks
+    every item of ``obj.rules``; a ``None`` on the way yields nothing."""
+    head, _, rest = path.partition(".")
+    name = head.removesuffix("[]")
+    value = getattr(obj, name)
+    where = f"{where}.{name}" if where else name
+    if head.endswith("[]"):
+        for index, item in enumerate(value or ()):
+            if item is not None:
+                yield from _deeper(item, rest, f"{where}[{index}]")
+    elif rest:
+        if value is not None:
+            yield from attribute_values(value, rest, where)
+    else:
+        yield where, value
+
+
+def _deeper(item: Any, rest: str, where: str) -> Iterator[tuple[str, Any]]:
+    if rest:
+        yield from attribute_values(item, rest, where)
+    else:
+        yield where, item

@@ -1,0 +1,88 @@
+"""Alarms: ``/alarms`` (read only; not in the API reference, called as the official SDK
+1.8.1 calls it)."""
+
+from __future__ import annotations
+
+from .._pagination import Paginator
+from ..errors import ValidationError
+from ..models import Alarm, AlarmActivity
+from ._base import (
+    DateArg,
+    Ids,
+    PropertyValueIds,
+    Resource,
+    check_choices,
+    check_id,
+    check_ids,
+    date_param,
+    property_value_expression,
+)
+from .events import check_sort
+
+__all__ = ["AlarmsResource"]
+
+STATUSES = ("UNACKED", "ACKED", "ON_HOLD", "CLOSED")
+PRIORITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
+
+
+def _alarm_id(alarm_id: int | str) -> str:
+    if isinstance(alarm_id, bool) or not isinstance(alarm_id, int | str):
+        raise ValidationError(f"alarm_id: {alarm_id!r} is not an alarm id (a whole number)")
+    return check_id(str(alarm_id), "alarm_id")
+
+
+class AlarmsResource(Resource):
+    """``client.alarms``: get and list alarms, and read an alarm's activity."""
+
+    path = "/alarms"
+
+    async def get(self, id: int | str) -> Alarm:
+        """The alarm with this (integer) id; :class:`~blockbax_async.errors.NotFoundError`
+        when absent."""
+        alarm: Alarm = await self._call("GET", f"{self.path}/{_alarm_id(id)}", Alarm)
+        return alarm
+
+    def list(
+        self,
+        *,
+        statuses: list[str] | None = None,
+        priorities: list[str] | None = None,
+        active: bool | None = None,
+        from_date: DateArg = None,
+        to_date: DateArg = None,
+        subject_ids: Ids = None,
+        subject_type_ids: Ids = None,
+        event_trigger_ids: Ids = None,
+        property_value_ids: PropertyValueIds = None,
+        sort: str | None = None,
+        limit: int | None = None,
+        page_size: int = 200,
+    ) -> Paginator[Alarm]:
+        """Alarms matching every filter given, by id unless ``sort`` says otherwise.
+
+        ``statuses``: ``UNACKED``, ``ACKED``, ``ON_HOLD``, ``CLOSED``; ``priorities``:
+        ``LOW``, ``MEDIUM``, ``HIGH``, ``CRITICAL``. ``from_date`` (inclusive) and
+        ``to_date`` (exclusive) bound the creation date. ``property_value_ids``:
+        ``[[a, b], c]`` is (a or b) and c. ``sort`` is e.g. ``"id,asc"`` or
+        ``"createdDate,desc"``.
+        """
+        params = {
+            "statuses": check_choices("statuses", statuses, STATUSES),
+            "priorities": check_choices("priorities", priorities, PRIORITIES),
+            "active": active,
+            "fromDate": date_param("from_date", from_date),
+            "toDate": date_param("to_date", to_date),
+            "subjectIds": check_ids("subject_ids", subject_ids),
+            "subjectTypeIds": check_ids("subject_type_ids", subject_type_ids),
+            "eventTriggerIds": check_ids("event_trigger_ids", event_trigger_ids),
+            "propertyValueIds": property_value_expression("property_value_ids", property_value_ids),
+            "sort": check_sort(sort),
+        }
+        return self._list(self.path, Alarm, params, limit=limit, page_size=page_size)
+
+    async def list_activity(self, alarm_id: int | str) -> AlarmActivity:
+        """The activity logs of an alarm, newest first, with the accounts they name (one
+        request: the API does not page them)."""
+        path = f"{self.path}/{_alarm_id(alarm_id)}/activityLogs"
+        activity: AlarmActivity = await self._call("GET", path, AlarmActivity)
+        return activity

@@ -1,0 +1,120 @@
+"""Event triggers: ``/eventTriggers``."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import ClassVar
+
+from .._pagination import Paginator
+from ..errors import ValidationError
+from ..models import EventRule, EventTrigger, SubjectFilter
+from ._base import EVENT_LEVELS, CrudResource, Id, attribute_values, required, required_id
+
+__all__ = ["EventTriggersResource"]
+
+_CONDITIONS = "event_rules[].condition_sets[].input_conditions[]"
+_OPERAND_TYPES = ("METRIC", "PROPERTY_TYPE", "STATIC_VALUE", "VALUE_CHANGE", "CALCULATION")
+_UNITS = ("MILLISECOND", "SECOND", "MINUTE", "HOUR", "DAY", "WEEK")
+COMPARISON_OPERATORS = {
+    "THRESHOLD": (
+        "LESS_THAN",
+        "LESS_THAN_OR_EQUALS",
+        "EQUALS",
+        "NOT_EQUALS",
+        "GREATER_THAN_OR_EQUALS",
+        "GREATER_THAN",
+    ),
+    "TEXT_MATCH": (
+        "EQUALS",
+        "NOT_EQUALS",
+        "CONTAINS",
+        "NOT_CONTAINS",
+        "STARTS_WITH",
+        "NOT_STARTS_WITH",
+        "ENDS_WITH",
+        "NOT_ENDS_WITH",
+        "MATCHES_REGEX",
+        "NOT_MATCHES_REGEX",
+    ),
+    "GEOFENCE": ("CONTAINS", "NOT_CONTAINS"),
+}
+
+
+class EventTriggersResource(CrudResource[EventTrigger]):
+    """``client.event_triggers``: get, list, create, update and delete event triggers."""
+
+    path = "/eventTriggers"
+    model = EventTrigger
+    required_fields = ("name", "subject_type_id")
+    choices: ClassVar[Mapping[str, Collection[str]]] = {
+        "evaluation_trigger": ("INPUT_METRICS", "SUBJECT_METRICS"),
+        "evaluation_constraint": ("NONE", "ALL_TIMESTAMPS_MATCH"),
+        "event_rules[].event_level": EVENT_LEVELS,
+        f"{_CONDITIONS}.type": tuple(COMPARISON_OPERATORS),
+        f"{_CONDITIONS}.left_operand.type": _OPERAND_TYPES,
+        f"{_CONDITIONS}.right_operand.type": _OPERAND_TYPES,
+        f"{_CONDITIONS}.left_operand.aggregation.function": ("MIN", "MAX", "SUM", "COUNT", "AVG"),
+        f"{_CONDITIONS}.left_operand.aggregation.period.unit": _UNITS,
+        "event_rules[].condition_sets[].duration_condition.period.unit": _UNITS,
+        "event_rules[].condition_sets[].occurrence_condition.period.unit": _UNITS,
+    }
+    required_on_create = (
+        "evaluation_trigger",
+        "evaluation_constraint",
+        "event_rules[].event_level",
+        "event_rules[].condition_sets[].description",
+        f"{_CONDITIONS}.type",
+        f"{_CONDITIONS}.left_operand",
+        f"{_CONDITIONS}.comparison_operator",
+        f"{_CONDITIONS}.right_operand",
+    )
+
+    def list(
+        self, *, name: str | None = None, limit: int | None = None, page_size: int = 200
+    ) -> Paginator[EventTrigger]:
+        """Event triggers, filtered by ``name``."""
+        return self._search({"name": name}, limit, page_size)
+
+    async def create(
+        self,
+        item: EventTrigger | None = None,
+        *,
+        subject_type_id: Id | None = None,
+        name: str | None = None,
+        active: bool = True,
+        evaluation_trigger: str | None = None,
+        evaluation_constraint: str | None = None,
+        event_rules: Sequence[EventRule] = (),
+        subject_filter: SubjectFilter | None = None,
+    ) -> EventTrigger:
+        """Create an event trigger from a model or from keywords; returns the stored one.
+
+        ``evaluation_trigger`` is ``INPUT_METRICS`` or ``SUBJECT_METRICS``;
+        ``evaluation_constraint`` is ``NONE`` or ``ALL_TIMESTAMPS_MATCH``.
+        """
+        if item is None:
+            item = EventTrigger(
+                name=required("name", name),
+                subject_type_id=required_id("subject_type_id", subject_type_id),
+                active=active,
+                evaluation_trigger=evaluation_trigger,
+                evaluation_constraint=evaluation_constraint,
+                event_rules=list(event_rules),
+                subject_filter=subject_filter,
+            )
+        return await self._create(item)
+
+    def _check(self, item: EventTrigger, *, creating: bool) -> None:
+        super()._check(item, creating=creating)
+        if not creating:
+            return
+        for path in self.required_on_create:
+            for where, value in attribute_values(item, path):
+                required(where, value)
+        for where, condition in attribute_values(item, _CONDITIONS):
+            allowed = COMPARISON_OPERATORS[condition.type]
+            if condition.comparison_operator not in allowed:
+                raise ValidationError(
+                    f"{where}.comparison_operator: {condition.comparison_operator!r} is not one "
+                    f"of {', '.join(allowed)} (for {condition.type})"
+                )

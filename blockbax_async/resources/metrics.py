@@ -1,0 +1,103 @@
+"""Metrics: ``/metrics``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from typing import ClassVar
+
+from .._pagination import Paginator
+from ..errors import ValidationError
+from ..models import Metric
+from ._base import CrudResource, Id, Ids, check_ids, one_of, required, required_id
+
+__all__ = ["MetricsResource"]
+
+DATA_TYPES = ("NUMBER", "LOCATION", "TEXT")
+MAPPING_LEVELS = ("OWN", "CHILD")
+_COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
+
+
+class MetricsResource(CrudResource[Metric]):
+    """``client.metrics``: get, list, create, update and delete metrics."""
+
+    path = "/metrics"
+    model = Metric
+    required_fields = ("subject_type_id", "name", "data_type", "type")
+    choices: ClassVar[Mapping[str, Collection[str]]] = {
+        "data_type": DATA_TYPES,
+        "type": ("INGESTED",),
+        "mapping_level": MAPPING_LEVELS,
+    }
+
+    def list(
+        self,
+        *,
+        name: str | None = None,
+        external_id: str | None = None,
+        metric_ids: Ids = None,
+        subject_type_ids: Ids = None,
+        limit: int | None = None,
+        page_size: int = 200,
+    ) -> Paginator[Metric]:
+        """Metrics matching every filter given."""
+        params = {
+            "name": name,
+            "externalId": external_id,
+            "metricIds": check_ids("metric_ids", metric_ids),
+            "subjectTypeIds": check_ids("subject_type_ids", subject_type_ids),
+        }
+        return self._search(params, limit, page_size)
+
+    async def create(
+        self,
+        item: Metric | None = None,
+        *,
+        subject_type_id: Id | None = None,
+        name: str | None = None,
+        data_type: str | None = None,
+        external_id: str | None = None,
+        mapping_level: str = "OWN",
+        type: str = "INGESTED",
+        unit: str | None = None,
+        precision: int | None = None,
+        visible: bool | None = None,
+        discrete: bool | None = None,
+        preferred_color: str | None = None,
+    ) -> Metric:
+        """Create a metric from a model or from keywords; returns the stored one.
+
+        ``data_type`` is ``NUMBER``, ``LOCATION`` or ``TEXT``; ``mapping_level`` is ``OWN``
+        (ingestion IDs on the subjects of this type) or ``CHILD`` (on their children);
+        ``type`` can only be ``INGESTED``. ``precision`` is 0 to 8 digits;
+        ``preferred_color`` is ``#rrggbb``.
+        """
+        if item is None:
+            item = Metric(
+                subject_type_id=required_id("subject_type_id", subject_type_id),
+                name=required("name", name),
+                data_type=one_of("data_type", required("data_type", data_type), DATA_TYPES),
+                external_id=required("external_id", external_id),
+                mapping_level=one_of("mapping_level", mapping_level, MAPPING_LEVELS),
+                type=one_of("type", type, ("INGESTED",)),
+                unit=unit,
+                precision=precision,
+                visible=visible,
+                discrete=discrete,
+                preferred_color=preferred_color,
+            )
+        return await self._create(item)
+
+    def _check(self, item: Metric, *, creating: bool) -> None:
+        super()._check(item, creating=creating)
+        if creating:
+            required("external_id", item.external_id)
+            required("mapping_level", item.mapping_level)
+        precision = item.precision
+        if precision is not None and (
+            isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision <= 8
+        ):
+            raise ValidationError(f"precision: {precision!r} is not a whole number from 0 to 8")
+        color = item.preferred_color
+        if color is not None and not _COLOR.fullmatch(color):
+            raise ValidationError(f"preferred_color: {color!r} is not a hex color like #2fc177")

@@ -1,0 +1,59 @@
+"""Subject types: ``/subjectTypes``."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import ClassVar
+
+from .._pagination import Paginator
+from ..models import PrimaryLocation, SubjectType, SubjectTypePropertyType
+from ._base import CrudResource, Id, Ids, check_ids, required
+
+__all__ = ["SubjectTypesResource"]
+
+
+class SubjectTypesResource(CrudResource[SubjectType]):
+    """``client.subject_types``: get, list, create, update and delete subject types."""
+
+    path = "/subjectTypes"
+    model = SubjectType
+    required_fields = ("name", "property_types[].id", "primary_location.id")
+    choices: ClassVar[Mapping[str, Collection[str]]] = {
+        "primary_location.type": ("METRIC", "PROPERTY_TYPE")
+    }
+
+    def list(
+        self,
+        *,
+        name: str | None = None,
+        property_type_ids: Ids = None,
+        limit: int | None = None,
+        page_size: int = 200,
+    ) -> Paginator[SubjectType]:
+        """Subject types, filtered by ``name`` and by the property types they link."""
+        params = {
+            "name": name,
+            "propertyTypeIds": check_ids("property_type_ids", property_type_ids),
+        }
+        return self._search(params, limit, page_size)
+
+    async def create(
+        self,
+        item: SubjectType | None = None,
+        *,
+        name: str | None = None,
+        parent_subject_type_ids: Sequence[Id] = (),
+        primary_location: PrimaryLocation | None = None,
+        property_types: Sequence[SubjectTypePropertyType] = (),
+    ) -> SubjectType:
+        """Create a subject type from a model or from keywords; returns the stored one."""
+        if item is None:
+            item = SubjectType(
+                name=required("name", name),
+                parent_subject_type_ids=check_ids(
+                    "parent_subject_type_ids", parent_subject_type_ids
+                ),
+                primary_location=primary_location,
+                property_types=list(property_types),
+            )
+        return await self._create(item)

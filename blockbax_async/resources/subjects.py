@@ -1,0 +1,106 @@
+"""Subjects: ``/subjects``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from .._pagination import Paginator
+from ..models import IngestionId, Subject, SubjectProperty
+from ._base import (
+    CrudResource,
+    Id,
+    Ids,
+    PropertyValueIds,
+    check_id,
+    check_ids,
+    one_of,
+    property_value_expression,
+    required,
+    required_id,
+)
+
+__all__ = ["SubjectsResource"]
+
+SUBJECT_IDS_MODES = ("SELF", "CHILDREN", "ALL")
+
+
+class SubjectsResource(CrudResource[Subject]):
+    """``client.subjects``: get, list, create, update and delete subjects."""
+
+    path = "/subjects"
+    model = Subject
+    required_fields = (
+        "name",
+        "subject_type_id",
+        "external_id",
+        "ingestion_ids[].metric_id",
+        "properties[].type_id",
+    )
+
+    def list(
+        self,
+        *,
+        name: str | None = None,
+        external_id: str | None = None,
+        subject_ids: Ids = None,
+        subject_ids_mode: str | None = None,
+        subject_type_ids: Ids = None,
+        property_value_ids: PropertyValueIds = None,
+        limit: int | None = None,
+        page_size: int = 200,
+    ) -> Paginator[Subject]:
+        """Subjects matching every filter given.
+
+        ``subject_ids_mode`` says how ``subject_ids`` apply: ``SELF`` (those subjects, the
+        default), ``CHILDREN`` (their direct children) or ``ALL`` (them and everything below
+        them). ``property_value_ids`` is a list of what must all hold, each an id or a list of
+        alternatives: ``[[a, b], c]`` is (a or b) and c.
+        """
+        params = {
+            "name": name,
+            "externalId": external_id,
+            "subjectIds": check_ids("subject_ids", subject_ids),
+            "subjectIdsMode": one_of("subject_ids_mode", subject_ids_mode, SUBJECT_IDS_MODES),
+            "subjectTypeIds": check_ids("subject_type_ids", subject_type_ids),
+            "propertyValueIds": property_value_expression("property_value_ids", property_value_ids),
+        }
+        return self._search(params, limit, page_size)
+
+    async def create(
+        self,
+        item: Subject | None = None,
+        *,
+        name: str | None = None,
+        subject_type_id: Id | None = None,
+        external_id: str | None = None,
+        parent_subject_id: Id | None = None,
+        ingestion_ids: Sequence[IngestionId] | Mapping[Id, str] = (),
+        properties: Sequence[SubjectProperty] = (),
+    ) -> Subject:
+        """Create a subject from a model or from keywords; returns the stored one.
+
+        The server derives the ingestion ID (``<subject external id>$<metric external id>``)
+        of every metric not named in ``ingestion_ids``; a mapping ``{metric_id:
+        ingestion_id}`` gives custom ones.
+        """
+        if item is None:
+            if isinstance(ingestion_ids, Mapping):
+                ingestion_ids = [
+                    IngestionId(check_id(metric, "ingestion_ids"), False, ingestion_id)
+                    for metric, ingestion_id in ingestion_ids.items()
+                ]
+            item = Subject(
+                name=required("name", name),
+                subject_type_id=required_id("subject_type_id", subject_type_id),
+                external_id=required("external_id", external_id),
+                parent_subject_id=parent_subject_id,
+                ingestion_ids=list(ingestion_ids),
+                properties=list(properties),
+            )
+        return await self._create(item)
+
+    def _check(self, item: Subject, *, creating: bool) -> None:
+        super()._check(item, creating=creating)
+        for index, entry in enumerate(item.ingestion_ids):
+            if not entry.derive_ingestion_id:
+                required(f"ingestion_ids[{index}].ingestion_id", entry.ingestion_id)

@@ -1,0 +1,123 @@
+"""Webhook settings ``/webhookSettings`` and the responses their calls got."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any, ClassVar
+
+from .._pagination import CursorPaginator, Page, Paginator
+from ..errors import ValidationError
+from ..models import EventTriggerFilter, SubjectFilter, Webhook, WebhookResponse
+from ..models._converter import structure
+from ._base import EVENT_LEVELS, CrudResource, Id, check_choices, check_id, one_of, required
+
+__all__ = ["WebhooksResource"]
+
+ORDERS = ("ASC", "DESC")
+
+
+def _responses(data: Any) -> list[WebhookResponse]:
+    return structure(data, list[WebhookResponse])
+
+
+class WebhooksResource(CrudResource[Webhook]):
+    """``client.webhooks``: webhook settings (get, list, create, update, delete) and the
+    responses their calls got (``list_responses``, ``get_response``)."""
+
+    path = "/webhookSettings"
+    model = Webhook
+    required_fields = ("name", "endpoint", "event_trigger_filter.type")
+    choices: ClassVar[Mapping[str, Collection[str]]] = {
+        "event_level_filter[]": EVENT_LEVELS,
+        "event_trigger_filter.type": ("INCLUDE", "EXCLUDE"),
+    }
+
+    def list(
+        self, *, name: str | None = None, limit: int | None = None, page_size: int = 200
+    ) -> Paginator[Webhook]:
+        """Webhook settings, filtered by ``name``."""
+        return self._search({"name": name}, limit, page_size)
+
+    async def create(
+        self,
+        item: Webhook | None = None,
+        *,
+        name: str | None = None,
+        endpoint: str | None = None,
+        active: bool = True,
+        authorization_header: str | None = None,
+        subject_filter: SubjectFilter | None = None,
+        event_trigger_filter: EventTriggerFilter | None = None,
+        event_level_filter: Sequence[str] = EVENT_LEVELS,
+    ) -> Webhook:
+        """Create a webhook setting from a model or from keywords; returns the stored one.
+
+        Events matching the filters are posted to ``endpoint`` (``http(s)://``), with
+        ``authorization_header`` as the Authorization header. ``event_level_filter`` holds
+        ``OK``, ``INFORMATION``, ``WARNING`` and/or ``PROBLEM`` (all by default).
+        """
+        if item is None:
+            item = Webhook(
+                name=required("name", name),
+                endpoint=required("endpoint", endpoint),
+                active=active,
+                authorization_header=authorization_header,
+                subject_filter=subject_filter,
+                event_trigger_filter=event_trigger_filter,
+                event_level_filter=check_choices(
+                    "event_level_filter", event_level_filter, EVENT_LEVELS
+                ),
+            )
+        return await self._create(item)
+
+    def _check(self, item: Webhook, *, creating: bool) -> None:
+        super()._check(item, creating=creating)
+        if not item.endpoint.startswith(("https://", "http://")):
+            raise ValidationError(f"endpoint: {item.endpoint!r} is not an http(s):// URL")
+
+    def list_responses(
+        self,
+        webhook_id: Id,
+        *,
+        error: bool | None = None,
+        order: str | None = None,
+        limit: int | None = None,
+        page_size: int = 200,
+    ) -> CursorPaginator[WebhookResponse]:
+        """The responses the calls of a webhook got (kept 7 days), newest first unless
+        ``order="ASC"``; ``error`` keeps only failed (``True``) or successful ones."""
+        path = f"{self.path}/{check_id(webhook_id, 'webhook_id')}/webhookResponses"
+        order = one_of("order", order, ORDERS)
+        if page_size < 1:
+            raise ValidationError(f"page_size: {page_size!r} is below 1")
+        if limit is not None and limit < 0:
+            raise ValidationError(f"limit: {limit!r} is below 0")
+        descending = order != "ASC"
+        first_size = page_size if limit is None else max(1, min(page_size, limit))
+
+        async def fetch(cursor: str | None) -> Page[WebhookResponse]:
+            # The cursor is the last sequence number seen, which the API may send again.
+            size = first_size + (cursor is not None)
+            params = {"cursor": cursor, "error": error, "order": order, "size": size}
+            got = await self._transport.request("GET", path, params=params, parse=_responses)
+            items = got if cursor is None else _after(got, int(cursor), descending)
+            more = len(got) >= size and bool(items)
+            return Page(items, cursor=str(items[-1].sequence_number) if more else None)
+
+        return CursorPaginator(fetch, limit=limit)
+
+    async def get_response(self, webhook_id: Id, sequence_number: int) -> WebhookResponse:
+        """One response of a webhook, by its sequence number."""
+        if isinstance(sequence_number, bool) or not isinstance(sequence_number, int):
+            raise ValidationError(f"sequence_number: {sequence_number!r} is not a whole number")
+        path = f"{self.path}/{check_id(webhook_id, 'webhook_id')}/webhookResponses"
+        response: WebhookResponse = await self._call(
+            "GET", f"{path}/{sequence_number}", WebhookResponse
+        )
+        return response
+
+
+def _after(items: list[WebhookResponse], cursor: int, descending: bool) -> list[WebhookResponse]:
+    if descending:
+        return [item for item in items if item.sequence_number < cursor]
+    return [item for item in items if item.sequence_number > cursor]
