@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import math
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
 from typing import Generic, TypeVar
 
 import attrs
@@ -37,14 +38,15 @@ class _Listing(Generic[T]):
     def __aiter__(self) -> AsyncIterator[T]:
         return self._items()
 
-    def pages(self) -> AsyncIterator[Page[T]]:
+    def pages(self) -> AsyncGenerator[Page[T], None]:
         """Walk the listing a page at a time."""
         raise NotImplementedError
 
-    async def _items(self) -> AsyncIterator[T]:
-        async for page in self.pages():
-            for item in page.items:
-                yield item
+    async def _items(self) -> AsyncGenerator[T, None]:
+        async with aclosing(self.pages()) as pages:
+            async for page in pages:
+                for item in page.items:
+                    yield item
 
     async def collect(self) -> list[T]:
         """Every item of every page (up to the limit), as a list."""
@@ -75,7 +77,7 @@ class Paginator(_Listing[T]):
         self._size = page_size if limit is None else max(1, min(page_size, limit))
         self._concurrency = max(1, concurrency)
 
-    async def pages(self) -> AsyncIterator[Page[T]]:
+    async def pages(self) -> AsyncGenerator[Page[T], None]:
         if self._limit == 0:
             return
         left = math.inf if self._limit is None else self._limit
@@ -95,13 +97,14 @@ class Paginator(_Listing[T]):
                 number += 1
             return
         total = first.count if self._limit is None else min(first.count, self._limit)
-        async for page in self._ahead(range(1, math.ceil(total / self._size))):
-            yield _trim(page, left)
-            left -= len(page.items)
-            if left <= 0 or len(page.items) < self._size:
-                return
+        async with aclosing(self._ahead(range(1, math.ceil(total / self._size)))) as ahead:
+            async for page in ahead:
+                yield _trim(page, left)
+                left -= len(page.items)
+                if left <= 0 or len(page.items) < self._size:
+                    return
 
-    async def _ahead(self, numbers: range) -> AsyncIterator[Page[T]]:
+    async def _ahead(self, numbers: range) -> AsyncGenerator[Page[T], None]:
         pending: deque[asyncio.Task[Page[T]]] = deque()
         todo = iter(numbers)
         try:
@@ -129,7 +132,7 @@ class CursorPaginator(_Listing[T]):
         self._fetch = fetch
         self._limit = limit
 
-    async def pages(self) -> AsyncIterator[Page[T]]:
+    async def pages(self) -> AsyncGenerator[Page[T], None]:
         left = math.inf if self._limit is None else self._limit
         cursor: str | None = None
         while left > 0:
