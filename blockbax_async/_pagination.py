@@ -50,7 +50,11 @@ class _Listing(Generic[T]):
 
     async def collect(self) -> list[T]:
         """Every item of every page (up to the limit), as a list."""
-        return [item async for item in self]
+        items: list[T] = []
+        async with aclosing(self.pages()) as pages:
+            async for page in pages:
+                items.extend(page.items)
+        return items
 
 
 class Paginator(_Listing[T]):

@@ -1,0 +1,196 @@
+"""Listing benchmark: 10,000 subjects from an emulator in its own process, three ways.
+
+1. ``blockbax_async``: ``await client.subjects.list().collect()``, attrs models built.
+2. Raw aiohttp: the 50 pages of 200 fetched one after another, no models, decoded with
+   ``response.json()`` (the stdlib) and, as a stricter baseline, with orjson.
+3. The official ``blockbax-sdk`` ``HttpClient.get_subjects()`` (skipped when not installed).
+
+Each run starts from a fresh client (or session); the runs are interleaved and the median
+and best of each are reported.
+
+    .venv/bin/python -m benchmarks.listing                 # 10,000 subjects, 7 runs each
+    .venv/bin/python -m benchmarks.listing --count 2000 --runs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import statistics
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+import orjson
+
+from blockbax_async import AsyncClient
+from blockbax_async.emulator import State
+
+from ._emulator_process import EmulatorProcess, emulator_process
+
+PAGE = 200
+
+
+def seed_listing(state: State, count: int) -> None:
+    """``count`` subjects shaped like the reference's example: three derived ingestion IDs
+    and two property values each."""
+    city = state.insert(
+        "propertyTypes",
+        {
+            "name": "City",
+            "externalId": "city",
+            "dataType": "TEXT",
+            "predefinedValues": True,
+            "values": [{"id": str(uuid.uuid4()), "text": "Amsterdam"}],
+        },
+    )
+    floors = state.insert(
+        "propertyTypes",
+        {"name": "Floors", "externalId": "floors", "dataType": "NUMBER", "predefinedValues": False},
+    )
+    subject_type = state.insert(
+        "subjectTypes",
+        {
+            "name": "Building",
+            "parentSubjectTypeIds": [],
+            "propertyTypes": [
+                {"id": city["id"], "required": True, "visible": True},
+                {"id": floors["id"], "required": False, "visible": True},
+            ],
+        },
+    )
+    metrics = [
+        state.insert(
+            "metrics",
+            {
+                "subjectTypeId": subject_type["id"],
+                "name": name,
+                "externalId": name.lower(),
+                "dataType": "NUMBER",
+                "type": "INGESTED",
+                "mappingLevel": "OWN",
+            },
+        )
+        for name in ("Temperature", "Humidity", "Power")
+    ]
+    amsterdam = city["values"][0]
+    subjects, now = state.collection("subjects"), "2021-01-24T15:00:01.946+0000"
+    for number in range(count):
+        external_id = f"building-{number}"
+        subject_id = str(uuid.uuid4())
+        subjects[subject_id] = {
+            "id": subject_id,
+            "createdDate": now,
+            "updatedDate": now,
+            "subjectTypeId": subject_type["id"],
+            "name": f"Building {number}",
+            "externalId": external_id,
+            "ingestionIds": [
+                {
+                    "metricId": metric["id"],
+                    "deriveIngestionId": True,
+                    "ingestionId": f"{external_id}${metric['externalId']}",
+                }
+                for metric in metrics
+            ],
+            "properties": [
+                {"typeId": city["id"], "valueId": amsterdam["id"], "text": "Amsterdam"},
+                {"typeId": floors["id"], "valueId": str(uuid.uuid4()), "number": number % 40},
+            ],
+        }
+    state.touch()
+
+
+async def ours(server: EmulatorProcess) -> int:
+    async with AsyncClient(server.project_id, server.api_key, base_url=server.base_url) as client:
+        subjects = await client.subjects.list().collect()
+    assert subjects[0].ingestion_ids[0].ingestion_id
+    return len({subject.id for subject in subjects})
+
+
+async def raw_aiohttp(server: EmulatorProcess, *, fast_json: bool) -> int:
+    url = f"{server.base_url}/v1/projects/{server.project_id}/subjects"
+    headers = {"Authorization": f"ApiKey {server.api_key}"}
+    items: list[dict[str, Any]] = []
+    async with aiohttp.ClientSession(headers=headers) as session:
+        number, pages = 0, 1
+        while number < pages:
+            params = {"page": str(number), "size": str(PAGE)}
+            async with session.get(url, params=params) as response:
+                response.raise_for_status()
+                if fast_json:
+                    page = orjson.loads(await response.read())
+                else:
+                    page = await response.json()
+            items.extend(page["result"])
+            pages = math.ceil(page["count"] / PAGE)
+            number += 1
+    return len({item["id"] for item in items})
+
+
+def official(server: EmulatorProcess) -> int:
+    from blockbax_sdk import HttpClient
+
+    client = HttpClient(server.api_key, server.project_id, endpoint=server.base_url)
+    return len({subject.id for subject in client.get_subjects()})
+
+
+def _official_installed() -> bool:
+    try:
+        import blockbax_sdk  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _time(run: Callable[[], int], count: int) -> float:
+    started = time.perf_counter()
+    got = run()
+    elapsed = time.perf_counter() - started
+    if got != count:
+        raise AssertionError(f"{run!r} listed {got} distinct subjects, not {count}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=10_000, help="subjects to list")
+    parser.add_argument("--runs", type=int, default=7, help="runs of each, interleaved")
+    args = parser.parse_args()
+    with emulator_process(seed=seed_listing, seed_args=(args.count,)) as server:
+        contenders: dict[str, Callable[[], int]] = {
+            "blockbax_async (models, concurrent pages)": lambda: asyncio.run(ours(server)),
+            "raw aiohttp, response.json() (dicts, in sequence)": lambda: asyncio.run(
+                raw_aiohttp(server, fast_json=False)
+            ),
+            "raw aiohttp, orjson (dicts, in sequence)": lambda: asyncio.run(
+                raw_aiohttp(server, fast_json=True)
+            ),
+        }
+        if _official_installed():
+            contenders["official blockbax-sdk 1.8.1 get_subjects()"] = lambda: official(server)
+        else:
+            print("official blockbax-sdk not installed: skipped")
+        for run in contenders.values():
+            _time(run, args.count)  # warm up: imports, first connections
+        times: dict[str, list[float]] = {name: [] for name in contenders}
+        for _ in range(args.runs):
+            for name, run in contenders.items():
+                times[name].append(_time(run, args.count))
+    pages = math.ceil(args.count / PAGE)
+    print(f"Listing {args.count:,} subjects ({pages} pages), {args.runs} runs each")
+    baseline = statistics.median(times[next(iter(times))])
+    for name, samples in times.items():
+        median = statistics.median(samples)
+        ratio = median / baseline
+        print(
+            f"  {name:<50} median {median * 1000:7.1f} ms   best {min(samples) * 1000:7.1f} ms"
+            f"   {ratio:5.2f}x ours"
+        )
+
+
+if __name__ == "__main__":
+    main()
