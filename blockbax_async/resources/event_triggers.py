@@ -8,10 +8,12 @@ from typing import ClassVar
 from .._pagination import Paginator
 from ..errors import ValidationError
 from ..models import EventRule, EventTrigger, SubjectFilter
-from ._base import EVENT_LEVELS, CrudResource, Id, attribute_values, required, required_id
+from ._base import EVENT_LEVELS, CrudResource, Id, attribute_values, one_of, required, required_id
 
 __all__ = ["EventTriggersResource"]
 
+EVALUATION_TRIGGERS = ("INPUT_METRICS", "SUBJECT_METRICS")
+EVALUATION_CONSTRAINTS = ("NONE", "ALL_TIMESTAMPS_MATCH")
 _CONDITIONS = "event_rules[].condition_sets[].input_conditions[]"
 _OPERAND_TYPES = ("METRIC", "PROPERTY_TYPE", "STATIC_VALUE", "VALUE_CHANGE", "CALCULATION")
 _UNITS = ("MILLISECOND", "SECOND", "MINUTE", "HOUR", "DAY", "WEEK")
@@ -47,8 +49,8 @@ class EventTriggersResource(CrudResource[EventTrigger]):
     model = EventTrigger
     required_fields = ("name", "subject_type_id")
     choices: ClassVar[Mapping[str, Collection[str]]] = {
-        "evaluation_trigger": ("INPUT_METRICS", "SUBJECT_METRICS"),
-        "evaluation_constraint": ("NONE", "ALL_TIMESTAMPS_MATCH"),
+        "evaluation_trigger": EVALUATION_TRIGGERS,
+        "evaluation_constraint": EVALUATION_CONSTRAINTS,
         "event_rules[].event_level": EVENT_LEVELS,
         f"{_CONDITIONS}.type": tuple(COMPARISON_OPERATORS),
         f"{_CONDITIONS}.left_operand.type": _OPERAND_TYPES,
@@ -97,8 +99,12 @@ class EventTriggersResource(CrudResource[EventTrigger]):
                 name=required("name", name),
                 subject_type_id=required_id("subject_type_id", subject_type_id),
                 active=active,
-                evaluation_trigger=evaluation_trigger,
-                evaluation_constraint=evaluation_constraint,
+                evaluation_trigger=one_of(
+                    "evaluation_trigger", evaluation_trigger, EVALUATION_TRIGGERS
+                ),
+                evaluation_constraint=one_of(
+                    "evaluation_constraint", evaluation_constraint, EVALUATION_CONSTRAINTS
+                ),
                 event_rules=list(event_rules),
                 subject_filter=subject_filter,
             )
