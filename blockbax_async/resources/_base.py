@@ -9,6 +9,7 @@ from functools import partial
 from typing import Any, ClassVar, Generic, TypeVar, overload
 from uuid import UUID
 
+from .._ingest import to_epoch_ms
 from .._pagination import MAX_PAGE_SIZE, Page, Paginator
 from .._transport import ParamValue, Transport
 from ..errors import ValidationError
@@ -113,8 +114,6 @@ def date_param(field: str, value: DateArg) -> datetime | None:
     offset (sent as ISO 8601 with milliseconds); ``None`` passes."""
     if value is None:
         return None
-    from .._ingest import to_epoch_ms  # the one parser of dates the caller gives
-
     try:
         ms = to_epoch_ms(value)
     except ValidationError as exc:
