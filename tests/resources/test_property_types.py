@@ -41,4 +41,3 @@ async def test_round_trip_and_filters(client: AsyncClient) -> None:
     await client.property_types.delete(place.id or "")
     with pytest.raises(NotFoundError):
         await client.property_types.get(place.id or "")
-
