@@ -6,9 +6,11 @@
 3. The official ``blockbax-sdk`` ``HttpClient.get_subjects()`` (skipped when not installed).
 
 Each run starts from a fresh client (or session); the runs are interleaved and the median
-and best of each are reported.
+and best of each are reported. ``--latency`` puts a proxy process in between that holds each
+request that many milliseconds, as a network would (loopback answers in well under one).
 
     .venv/bin/python -m benchmarks.listing                 # 10,000 subjects, 7 runs each
+    .venv/bin/python -m benchmarks.listing --latency 10    # 10 ms more per request
     .venv/bin/python -m benchmarks.listing --count 2000 --runs 3
 """
 
@@ -16,14 +18,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import math
+import multiprocessing
 import statistics
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from multiprocessing.connection import Connection
 from typing import Any
 
 import aiohttp
+import attrs
 import orjson
 
 from blockbax_async import AsyncClient
@@ -138,6 +144,71 @@ def official(server: EmulatorProcess) -> int:
     return len({subject.id for subject in client.get_subjects()})
 
 
+async def _forward(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float
+) -> None:
+    """Copy ``reader`` to ``writer``, each chunk ``delay`` seconds after it arrived."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+
+    async def send() -> None:
+        while True:
+            due, data = await queue.get()
+            await asyncio.sleep(due - loop.time())
+            if not data:
+                break
+            writer.write(data)
+            await writer.drain()
+        writer.close()
+
+    sender = asyncio.ensure_future(send())
+    with contextlib.suppress(ConnectionError):
+        while data := await reader.read(1 << 16):
+            queue.put_nowait((loop.time() + delay, data))
+    queue.put_nowait((loop.time() + delay, b""))
+    with contextlib.suppress(ConnectionError):
+        await sender
+
+
+async def _proxy(conn: Connection, target: int, delay: float) -> None:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", target)
+        await asyncio.gather(
+            _forward(reader, upstream_writer, delay), _forward(upstream_reader, writer, 0)
+        )
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    conn.send(server.sockets[0].getsockname()[1])
+    await asyncio.get_running_loop().run_in_executor(None, conn.recv)
+    server.close()
+
+
+def _proxy_main(conn: Connection, target: int, delay: float) -> None:
+    asyncio.run(_proxy(conn, target, delay))
+
+
+@contextlib.contextmanager
+def delayed(server: EmulatorProcess, milliseconds: float) -> Iterator[EmulatorProcess]:
+    """``server`` behind a proxy process that holds each request ``milliseconds``."""
+    if not milliseconds:
+        yield server
+        return
+    target = int(server.base_url.rsplit(":", 1)[1])
+    ours_end, theirs = multiprocessing.get_context("spawn").Pipe()
+    process = multiprocessing.get_context("spawn").Process(
+        target=_proxy_main, args=(theirs, target, milliseconds / 1000), daemon=True
+    )
+    process.start()
+    try:
+        port = ours_end.recv()
+        yield attrs.evolve(server, base_url=f"http://127.0.0.1:{port}")
+    finally:
+        ours_end.send(None)
+        process.join(5)
+        if process.is_alive():
+            process.terminate()
+
+
 def _official_installed() -> bool:
     try:
         import blockbax_sdk  # noqa: F401
@@ -159,8 +230,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=10_000, help="subjects to list")
     parser.add_argument("--runs", type=int, default=7, help="runs of each, interleaved")
+    parser.add_argument("--latency", type=float, default=0, help="ms added to each request")
     args = parser.parse_args()
-    with emulator_process(seed=seed_listing, seed_args=(args.count,)) as server:
+    with (
+        emulator_process(seed=seed_listing, seed_args=(args.count,)) as direct,
+        delayed(direct, args.latency) as server,
+    ):
         contenders: dict[str, Callable[[], int]] = {
             "blockbax_async (models, concurrent pages)": lambda: asyncio.run(ours(server)),
             "raw aiohttp, response.json() (dicts, in sequence)": lambda: asyncio.run(
@@ -181,7 +256,8 @@ def main() -> None:
             for name, run in contenders.items():
                 times[name].append(_time(run, args.count))
     pages = math.ceil(args.count / PAGE)
-    print(f"Listing {args.count:,} subjects ({pages} pages), {args.runs} runs each")
+    extra = f", {args.latency:g} ms added per request" if args.latency else ""
+    print(f"Listing {args.count:,} subjects ({pages} pages), {args.runs} runs each{extra}")
     baseline = statistics.median(times[next(iter(times))])
     for name, samples in times.items():
         median = statistics.median(samples)

@@ -70,7 +70,7 @@ class Paginator(_Listing[T]):
         *,
         limit: int | None = None,
         page_size: int = MAX_PAGE_SIZE,
-        concurrency: int = 4,
+        concurrency: int = 8,
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}")
