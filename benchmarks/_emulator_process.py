@@ -137,8 +137,11 @@ def emulator_process(
     )
     process.start()
     try:
-        if not ours.poll(30):
-            raise RuntimeError("the emulator process did not start within 30 s")
+        for _ in range(300):
+            if ours.poll(0.1) or not process.is_alive():
+                break
+        if not process.is_alive() or not ours.poll():
+            raise RuntimeError(f"the emulator process did not start (exit code {process.exitcode})")
         bound = ours.recv()
         yield EmulatorProcess(
             f"http://127.0.0.1:{bound}", DEFAULT_PROJECT_ID, DEFAULT_API_KEY, ours

@@ -429,13 +429,14 @@ def lane_of(ingestion_id: str, lanes: int) -> int:
 
 @attrs.frozen
 class Batch:
-    """Measurements cut from the front of a lane: ``end`` is the index in the lane's records
-    just past the last one taken; ``keep`` the records before ``end`` that stay (for a flush
-    of some ingestion IDs only; ``None`` when everything before ``end`` was taken)."""
+    """Measurements cut from a lane's records: those in ``records[start:end]``, except
+    ``keep``, the records of other IDs in that range that stay (for a flush of some
+    ingestion IDs only; ``None`` when the whole range was taken)."""
 
     ids: list[str]
     dates: list[int]
     values: list[Any]
+    start: int
     end: int
     keep: list[Any] | None = None
 
@@ -452,45 +453,50 @@ class Batch:
         return counts
 
     def remove_from(self, records: list[Any]) -> None:
-        """Take the batch out of the lane it was cut from."""
-        if self.keep is None:
-            del records[: self.end]
-        else:
-            records[: self.end] = self.keep
+        """Take the batch out of the records it was cut from."""
+        records[self.start : self.end] = self.keep or ()
 
     def measurements(self) -> list[QueuedMeasurement]:
         """The batch as :class:`QueuedMeasurement` tuples."""
         return [QueuedMeasurement(*m) for m in zip(self.ids, self.dates, self.values, strict=True)]
 
 
-def cut_batch(records: list[Any], limit: int, wanted: Collection[str] | None = None) -> Batch:
-    """The first ``limit`` measurements of a lane's flat records, of ``wanted`` IDs only
-    when given; nothing is removed (see :meth:`Batch.remove_from`)."""
+def cut_batch(
+    records: list[Any], limit: int, wanted: Collection[str] | None = None, start: int = 0
+) -> Batch:
+    """The first ``limit`` measurements of a lane's flat records from index ``start``, of
+    ``wanted`` IDs only when given; nothing is removed (see :meth:`Batch.remove_from`)."""
     if wanted is None:
-        end = min(limit, len(records) // 3) * 3
-        return Batch(records[0:end:3], records[1:end:3], records[2:end:3], end)
+        end = start + min(limit, (len(records) - start) // 3) * 3
+        return Batch(
+            records[start:end:3],
+            records[start + 1 : end : 3],
+            records[start + 2 : end : 3],
+            start,
+            end,
+        )
     ids: list[str] = []
     dates: list[int] = []
     values: list[Any] = []
     keep: list[Any] = []
-    end = 0
-    for index in range(0, len(records), 3):
+    end = start
+    for index in range(start, len(records), 3):
         if len(ids) >= limit:
             break
         if records[index] in wanted:
-            keep.extend(records[end:index])
+            keep += records[end:index]
             ids.append(records[index])
             dates.append(records[index + 1])
             values.append(records[index + 2])
             end = index + 3
-    return Batch(ids, dates, values, end, keep)
+    return Batch(ids, dates, values, start, end, keep)
 
 
-def count_wanted(records: list[Any], wanted: Collection[str] | None) -> int:
-    """How many measurements of a lane's records a flush of ``wanted`` IDs sends."""
+def count_wanted(records: list[Any], wanted: Collection[str] | None, start: int = 0) -> int:
+    """How many measurements of a lane's records from ``start`` a flush of ``wanted`` sends."""
     if wanted is None:
-        return len(records) // 3
-    return sum(1 for ingestion_id in records[0::3] if ingestion_id in wanted)
+        return (len(records) - start) // 3
+    return sum(1 for ingestion_id in records[start::3] if ingestion_id in wanted)
 
 
 _KEY: dict[type, str] = {
@@ -622,17 +628,51 @@ def retry_delay(
 
 
 class _Lane:
-    __slots__ = ("index", "lock", "paused_until", "records", "task")
+    """One lane: flat records, of which those before ``head`` are sent already (dropping
+    them from the list at once would move the whole list for every batch)."""
+
+    __slots__ = ("head", "index", "lock", "paused_until", "records", "task")
 
     def __init__(self, index: int) -> None:
         self.index = index
         self.records: list[Any] = []
+        self.head = 0
         self.lock = asyncio.Lock()
         self.task: asyncio.Task[None] | None = None
         self.paused_until = 0.0
 
+    def __len__(self) -> int:
+        return (len(self.records) - self.head) // 3
+
     def idle(self, now: float) -> bool:
         return (self.task is None or self.task.done()) and self.paused_until <= now
+
+    def cut(self, limit: int, wanted: Collection[str] | None) -> Batch:
+        return cut_batch(self.records, limit, wanted, self.head)
+
+    def take(self, batch: Batch) -> None:
+        """Drop a batch that was answered (or handed back) from the lane."""
+        if batch.keep is None and batch.start == self.head:
+            self.head = batch.end
+            if self.head * 2 >= len(self.records):  # amortized: moves at most what was sent
+                del self.records[: self.head]
+                self.head = 0
+        else:
+            batch.remove_from(self.records)
+
+    def put_front(self, records: list[Any]) -> None:
+        """Queue ``records`` again ahead of everything in the lane."""
+        if self.head >= len(records):
+            self.head -= len(records)
+            self.records[self.head : self.head + len(records)] = records
+        else:
+            self.records[self.head : self.head] = records
+
+    def pending(self) -> list[QueuedMeasurement]:
+        records, head = self.records, self.head
+        return list(
+            map(QueuedMeasurement, records[head::3], records[head + 1 :: 3], records[head + 2 :: 3])
+        )
 
 
 OnResult = Callable[[FlushResult], object]
@@ -766,7 +806,7 @@ class Ingestor:
         wanted = None if ingestion_ids is None else frozenset(ingestion_ids)
         maker = _SubjectMaker(self._transport) if create_subjects else None
         result = FlushResult()
-        work = [(lane, count_wanted(lane.records, wanted)) for lane in self._lanes]
+        work = [(lane, count_wanted(lane.records, wanted, lane.head)) for lane in self._lanes]
         tasks = [
             asyncio.ensure_future(self._drain(lane, result, todo, wanted, maker))
             for lane, todo in work
@@ -785,8 +825,8 @@ class Ingestor:
         maker: _SubjectMaker | None = None,
     ) -> None:
         async with lane.lock:
-            while todo > 0 and lane.records:
-                batch = cut_batch(lane.records, min(self._batch, todo), wanted)
+            while todo > 0 and len(lane):
+                batch = lane.cut(min(self._batch, todo), wanted)
                 if not batch.size:
                     break
                 self._in_flight += batch.size
@@ -801,7 +841,7 @@ class Ingestor:
                     continue
                 finally:
                     self._in_flight -= batch.size
-                batch.remove_from(lane.records)
+                lane.take(batch)
                 self._size -= batch.size
                 todo -= batch.size
                 todo += await self._answered(lane, batch, answer, result, maker)
@@ -816,7 +856,10 @@ class Ingestor:
         maker: _SubjectMaker | None,
     ) -> int:
         """Count the answer to a sent batch; returns how many measurements were queued again."""
-        accepted, rejections = read_answer(answer, batch.counts())
+        if isinstance(answer, dict) and answer.get("detailedMessages"):
+            accepted, rejections = read_answer(answer, batch.counts())
+        else:  # the usual answer: no need to count per ingestion ID
+            accepted, rejections = read_answer(answer, {"*": batch.size})
         self._sent += accepted
         self._rejected += batch.size - accepted
         result.accepted += accepted
@@ -846,7 +889,7 @@ class Ingestor:
         for ingestion_id, date, value in zip(batch.ids, batch.dates, batch.values, strict=True):
             if ingestion_id in ready:
                 records += (ingestion_id, date, value)
-        lane.records[0:0] = records
+        lane.put_front(records)
         self._size += len(records) // 3
         return len(records) // 3
 
@@ -859,7 +902,7 @@ class Ingestor:
         failure = BatchFailure(error, batch.size, list(batch.counts()), kept)
         if not kept:
             failure.measurements = batch.measurements()
-            batch.remove_from(lane.records)
+            lane.take(batch)
             self._size -= batch.size
             self._changed.set()
         else:
@@ -942,11 +985,8 @@ class Ingestor:
         loop = asyncio.get_running_loop()
         tick = loop.time() + self._interval
         while True:
-            self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), max(0.0, tick - loop.time()))
-            except asyncio.TimeoutError:
-                pass
+            await _wait(self._wake, max(0.0, tick - loop.time()))
+            self._wake.clear()  # after waiting: a wake set before this task ran still counts
             due = loop.time() >= tick
             if due:
                 tick = loop.time() + self._interval
@@ -958,7 +998,7 @@ class Ingestor:
         now = time.monotonic()
         paused: float | None = None
         for lane in self._lanes:
-            todo = len(lane.records) // 3
+            todo = len(lane)
             if full_only:
                 todo -= todo % self._batch
             if not todo:
@@ -977,7 +1017,7 @@ class Ingestor:
             await self._drain(lane, result, todo, None, maker)
         finally:
             self._changed.set()
-            if len(lane.records) // 3 >= self._batch:
+            if len(lane) >= self._batch:
                 self._wake.set()
         result.pending = self._size
         self._report(result)
@@ -1005,14 +1045,11 @@ class Ingestor:
                 left = deadline - time.monotonic()
                 wait = left if wait is None else min(wait, left)
             self._changed.clear()
-            try:
-                await asyncio.wait_for(self._changed.wait(), wait)
-            except asyncio.TimeoutError:
-                if deadline is not None and time.monotonic() >= deadline:
-                    raise QueueFullError(
-                        f"the measurement queue stayed full ({self._max} measurements) for "
-                        f"{timeout} s"
-                    ) from None
+            await _wait(self._changed, wait)
+            if deadline is not None and time.monotonic() >= deadline and self._size >= self._max:
+                raise QueueFullError(
+                    f"the measurement queue stayed full ({self._max} measurements) for {timeout} s"
+                )
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -1034,11 +1071,7 @@ class Ingestor:
 
     def pending(self) -> list[QueuedMeasurement]:
         """A copy of what is queued (in flight included), lane by lane, each series in order."""
-        out: list[QueuedMeasurement] = []
-        for lane in self._lanes:
-            records = lane.records
-            out += map(QueuedMeasurement, records[0::3], records[1::3], records[2::3])
-        return out
+        return [m for lane in self._lanes for m in lane.pending()]
 
     async def close(self, timeout: float | None = None) -> FlushResult | None:
         """Stop background sending, flush within ``timeout`` seconds (default
@@ -1066,6 +1099,19 @@ class Ingestor:
             )  # fmt: skip
         self.close_result = result
         return result
+
+
+async def _wait(event: asyncio.Event, timeout: float | None) -> None:
+    """Wait until ``event`` is set or ``timeout`` seconds pass. Not ``asyncio.wait_for``:
+    before Python 3.12 it can lose a cancellation that races with the event."""
+    timer = None
+    if timeout is not None:
+        timer = asyncio.get_running_loop().call_later(timeout, event.set)
+    try:
+        await event.wait()
+    finally:
+        if timer is not None:
+            timer.cancel()
 
 
 async def _run_all(
