@@ -20,6 +20,7 @@ import zlib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from itertools import chain, compress
 from numbers import Integral, Real
 from typing import Any, NamedTuple
 
@@ -346,6 +347,15 @@ def check_value(ingestion_id: str, number: Any, location: Any, text: Any) -> Any
         f"value: give exactly one of number, location or text (for {ingestion_id!r}); "
         f"got {' and '.join(given) or 'none'}"
     )
+
+
+def _check_any(ingestion_id: str, value: Any) -> Any:
+    """:func:`check_value` of a value of any kind: a text, a location or a number."""
+    if isinstance(value, str):
+        return check_value(ingestion_id, None, None, value)
+    if isinstance(value, Mapping | Location):
+        return check_value(ingestion_id, None, value, None)
+    return check_value(ingestion_id, value, None, None)
 
 
 def to_epoch_ms(date: Any, ingestion_id: str = "") -> int:
@@ -782,6 +792,74 @@ class Ingestor:
             lane = self._lanes[lane_of(check_ingestion_id(ingestion_id), len(self._lanes))]
             records = self._route[ingestion_id] = lane.records
         return records
+
+    def queue_many(
+        self,
+        ingestion_ids: Sequence[str],
+        dates: Sequence[datetime | int | str],
+        values: Sequence[Any],
+        *,
+        checked: bool = False,
+    ) -> int:
+        """Queue many measurements at once, in order: all of them, or none when one is
+        invalid (:class:`~blockbax_async.errors.ValidationError`) or they do not all fit
+        (:class:`~blockbax_async.errors.QueueFullError`). Returns how many were queued.
+
+        ``values`` holds one number, location or text per measurement. With ``checked`` the
+        caller vouches that ``dates`` are epoch milliseconds in range and ``values`` are as
+        :func:`check_value` returns them (``blockbax_async.dataframes`` checks whole columns).
+        """
+        if self._closed:
+            raise ClientStateError("the client is closed: measurements can no longer be queued")
+        count = len(ingestion_ids)
+        if len(dates) != count or len(values) != count:
+            raise ValidationError(
+                f"ingestion_ids, dates, values: {count}, {len(dates)} and {len(values)} items; "
+                "give one date and one value per ingestion ID"
+            )
+        if not checked:
+            dates = [to_epoch_ms(d, i) for i, d in zip(ingestion_ids, dates, strict=True)]
+            values = [_check_any(i, v) for i, v in zip(ingestion_ids, values, strict=True)]
+        if self._size + count > self._max:
+            raise QueueFullError(
+                f"{count} measurements do not fit: the queue holds {self._size} of at most "
+                f"{self._max}; flush() first, or raise IngestSettings.max_queued"
+            )
+        self._admit_many(ingestion_ids, dates, values)  # type: ignore[arg-type]
+        return count
+
+    def _admit_many(
+        self, ingestion_ids: Sequence[str], dates: Sequence[int], values: Sequence[Any]
+    ) -> None:
+        """Append checked measurements to their lanes, without a room check (the blocking
+        layer checks room when it stages them)."""
+        if self._closed:
+            raise ClientStateError("the client is closed: measurements can no longer be queued")
+        lane_index = {id(lane.records): lane.index for lane in self._lanes}
+        routes: dict[str, int] = {}
+        for ingestion_id in dict.fromkeys(ingestion_ids):
+            records = self._route.get(ingestion_id)
+            if records is None:
+                routes[ingestion_id] = lane_of(check_ingestion_id(ingestion_id), len(self._lanes))
+            else:
+                routes[ingestion_id] = lane_index[id(records)]
+        for ingestion_id, index in routes.items():  # every ID is valid: nothing fails now
+            self._route[ingestion_id] = self._lanes[index].records
+        lanes = set(routes.values())
+        if len(lanes) == 1:
+            self._lanes[lanes.pop()].records.extend(
+                chain.from_iterable(zip(ingestion_ids, dates, values, strict=True))
+            )
+        else:
+            owners = list(map(routes.__getitem__, ingestion_ids))
+            for index in sorted(lanes):
+                every = zip(ingestion_ids, dates, values, strict=True)
+                rows = compress(every, map(index.__eq__, owners))
+                self._lanes[index].records.extend(chain.from_iterable(rows))
+        self._size += len(ingestion_ids)
+        if self._size >= self._soft:
+            self._soft = min(self._max, self._size + self._batch)
+            self._wake.set()
 
     # -- flushing ------------------------------------------------------------------------------
 

@@ -1,33 +1,61 @@
 """The blocking layer: the async client, driven from one event-loop thread.
 
-``Client`` runs an :class:`~blockbax_async.AsyncClient` inside an anyio blocking portal (a
-thread with its own event loop), and every sync method forwards to its async twin there, so
-each method exists once. It works from plain scripts, from several threads at once, and
+``Client`` runs an :class:`~blockbax_async.AsyncClient` in the event loop of an anyio blocking
+portal (a daemon thread of its own), and every sync method forwards to its async twin there,
+so each method exists once. It works from plain scripts, from several threads at once, and
 where an event loop is already running (a Jupyter cell), without nest_asyncio.
+
+``HttpClient`` is a drop-in for ``blockbax_sdk.HttpClient`` (see ``docs/migration.md``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import functools
+import inspect
 import logging
 import os
 import threading
+import time
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from datetime import datetime
+from decimal import Decimal
 from types import TracebackType
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 import anyio.from_thread
+import attrs
 
 from ._client import AsyncClient
-from ._pagination import Page, Paginator
-from .errors import ClientStateError
+from ._ingest import (
+    MAX_DATE_MS,
+    MIN_DATE_MS,
+    FlushResult,
+    IngestSettings,
+    IngestStats,
+    _check_any,
+    check_ingestion_id,
+    check_value,
+    to_epoch_ms,
+)
+from ._pagination import Page, _Listing
+from .errors import ClientStateError, QueueFullError, ValidationError
+from .models import Location
+from .resources.alarms import AlarmsResource
+from .resources.event_triggers import EventTriggersResource
+from .resources.events import EventsResource
+from .resources.measurements import MeasurementsResource
+from .resources.metrics import MetricsResource
 from .resources.project import ProjectResource
 from .resources.property_types import PropertyTypesResource
+from .resources.subject_types import SubjectTypesResource
+from .resources.subjects import SubjectsResource
+from .resources.webhooks import WebhooksResource
 
-__all__ = ["Client", "SyncPaginator"]
+__all__ = ["Client", "HttpClient", "SyncPaginator"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -37,33 +65,145 @@ A_co = TypeVar("A_co", covariant=True)
 
 logger = logging.getLogger("blockbax_async")
 
+_live_portals: weakref.WeakSet[_Portal] = weakref.WeakSet()
+
+
+def _forked() -> None:
+    for portal in list(_live_portals):
+        portal.forked = True
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forked)
+
+
+class _Call:
+    """One call handed to the loop thread; the caller blocks on ``done`` until it ends."""
+
+    __slots__ = ("args", "done", "error", "finished", "fn", "kwargs", "result", "task")
+
+    def __init__(self, fn: Callable[..., Any], args: Any, kwargs: Any) -> None:
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.done = threading.Lock()
+        self.done.acquire()
+        self.finished = False
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """In the loop: run ``fn``; when it returns an awaitable, await it in a task."""
+        try:
+            result = self.fn(*self.args, **self.kwargs)
+        except BaseException as error:  # handed to the caller's thread
+            self.finish(None, error)
+            return
+        if inspect.isawaitable(result):
+            self.task = asyncio.ensure_future(self._wait(result))
+        else:
+            self.finish(result, None)
+
+    async def _wait(self, awaitable: Awaitable[Any]) -> None:
+        try:
+            result = await awaitable
+        except asyncio.CancelledError:
+            self.finish(None, ClientStateError("the client was closed while the call ran"))
+        except BaseException as error:  # handed to the caller's thread
+            self.finish(None, error)
+        else:
+            self.finish(result, None)
+
+    def finish(self, result: Any, error: BaseException | None) -> None:
+        self.result, self.error, self.finished = result, error, True
+        self.done.release()
+
+    def cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+
 
 class _Portal:
-    """One event-loop thread; refuses calls from a forked child, whose copy has no thread."""
+    """One event-loop thread (an anyio blocking portal) that runs the calls of a client.
+
+    Calls hop to the loop with ``call_soon_threadsafe`` and wait on a lock: a third of the
+    cost of ``BlockingPortal.call`` (two hops and a future), measured in
+    ``benchmarks/sync_overhead.py``. A forked child's copy has no loop thread and refuses.
+    """
 
     def __init__(self) -> None:
         self._manager: AbstractContextManager[anyio.from_thread.BlockingPortal] = (
-            anyio.from_thread.start_blocking_portal("asyncio")
+            anyio.from_thread.start_blocking_portal("asyncio", name="blockbax-sync")
         )
-        self._portal = self._manager.__enter__()
+        portal = self._manager.__enter__()
+        self.loop: asyncio.AbstractEventLoop = portal.call(asyncio.get_running_loop)
+        self._thread_id = portal.call(threading.get_ident)
         self._pid = os.getpid()
         self._lock = threading.Lock()
+        self._calls: set[_Call] = set()
         self.closed = False
+        self.forked = False
+        _live_portals.add(self)
 
-    def call(self, fn: Callable[P, Awaitable[R]], *args: P.args, **kwargs: P.kwargs) -> R:
-        if os.getpid() != self._pid:
+    def check(self) -> None:
+        """Raise :class:`ClientStateError` when calls cannot be made from here."""
+        if self.forked:
             raise ClientStateError(
-                "this client was created before a fork; create a new one in this process"
+                f"this client was made in process {self._pid}, before a fork; "
+                "make a new client in this process"
             )
         if self.closed:
             raise ClientStateError("the client is closed")
-        return self._portal.call(functools.partial(fn, *args, **kwargs))
+        if threading.get_ident() == self._thread_id:
+            raise ClientStateError(
+                "a blocking call from the client's own event loop; use the async client there"
+            )
+
+    def call(self, fn: Callable[P, Awaitable[R]], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Await ``fn(*args, **kwargs)`` in the loop thread and return its result."""
+        return self._run(fn, args, kwargs)  # type: ignore[no-any-return]
+
+    def call_sync(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run the plain function ``fn(*args, **kwargs)`` in the loop thread."""
+        return self._run(fn, args, kwargs)  # type: ignore[no-any-return]
+
+    def soon(self, fn: Callable[[], object]) -> None:
+        """Run ``fn()`` in the loop thread, soon, without waiting for it."""
+        self.loop.call_soon_threadsafe(fn)
+
+    def _run(self, fn: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+        self.check()
+        call = _Call(fn, args, kwargs)
+        with self._lock:
+            if self.closed:
+                raise ClientStateError("the client is closed")
+            self._calls.add(call)
+        try:
+            self.loop.call_soon_threadsafe(call.start)
+            try:
+                call.done.acquire()
+            except BaseException:  # e.g. KeyboardInterrupt: stop the call too
+                self.loop.call_soon_threadsafe(call.cancel)
+                raise
+        finally:
+            with self._lock:
+                self._calls.discard(call)
+        if call.error is not None:
+            raise call.error
+        return call.result
 
     def close(self) -> None:
+        """Stop the loop thread; calls still waiting get a :class:`ClientStateError`."""
         with self._lock:
-            if not self.closed and os.getpid() == self._pid:
+            if self.closed or self.forked:
                 self.closed = True
-                self._manager.__exit__(None, None, None)
+                return
+            self.closed = True
+        self._manager.__exit__(None, None, None)
+        with self._lock:
+            stranded, self._calls = self._calls, set()
+        for call in stranded:
+            if not call.finished:
+                call.finish(None, ClientStateError("the client was closed before the call ran"))
 
 
 class _Namespace(Generic[A_co]):
@@ -86,10 +226,22 @@ def blocking(
     return forward
 
 
+def in_loop(
+    method: Callable[Concatenate[A, P], R],
+) -> Callable[Concatenate[_Namespace[A], P], R]:
+    """Forward to a plain method that must run in the event loop's thread."""
+
+    @functools.wraps(method)
+    def forward(self: _Namespace[A], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return self._portal.call_sync(method, self._target, *args, **kwargs)
+
+    return forward
+
+
 def blocking_list(
-    method: Callable[Concatenate[A, P], Paginator[T]],
+    method: Callable[Concatenate[A, P], _Listing[T]],
 ) -> Callable[Concatenate[_Namespace[A], P], SyncPaginator[T]]:
-    """Forward a ``list`` method: the paginator becomes a plain iterator."""
+    """Forward a ``list`` method: the async listing becomes a plain iterator."""
 
     @functools.wraps(method)
     def forward(self: _Namespace[A], /, *args: P.args, **kwargs: P.kwargs) -> SyncPaginator[T]:
@@ -101,13 +253,13 @@ def blocking_list(
 class SyncPaginator(Generic[T]):
     """A plain iterator over every item of every page, fetched lazily a page at a time."""
 
-    def __init__(self, paginator: Paginator[T], portal: _Portal) -> None:
-        self._paginator = paginator
+    def __init__(self, listing: _Listing[T], portal: _Portal) -> None:
+        self._listing = listing
         self._portal = portal
 
     def pages(self) -> Iterator[Page[T]]:
         """Walk the listing a page at a time."""
-        pages: AsyncIterator[Page[T]] = self._paginator.pages()
+        pages: AsyncIterator[Page[T]] = self._listing.pages()
         try:
             while True:
                 try:
@@ -115,7 +267,7 @@ class SyncPaginator(Generic[T]):
                 except StopAsyncIteration:
                     return
         finally:
-            if not self._portal.closed:
+            if not (self._portal.closed or self._portal.forked):
                 self._portal.call(pages.aclose)  # type: ignore[attr-defined]
 
     def __iter__(self) -> Iterator[T]:
@@ -124,14 +276,18 @@ class SyncPaginator(Generic[T]):
 
     def collect(self) -> list[T]:
         """Every item, as a list (one trip to the event loop)."""
-        return self._portal.call(self._paginator.collect)
+        return self._portal.call(self._listing.collect)
 
 
 class ProjectNamespace(_Namespace[ProjectResource]):
+    """``client.project``."""
+
     get = blocking(ProjectResource.get)
 
 
 class PropertyTypesNamespace(_Namespace[PropertyTypesResource]):
+    """``client.property_types``."""
+
     get = blocking(PropertyTypesResource.get)
     list = blocking_list(PropertyTypesResource.list)
     create = blocking(PropertyTypesResource.create)
@@ -139,13 +295,239 @@ class PropertyTypesNamespace(_Namespace[PropertyTypesResource]):
     delete = blocking(PropertyTypesResource.delete)
 
 
-_open_clients: weakref.WeakSet[Client] = weakref.WeakSet()
+class SubjectTypesNamespace(_Namespace[SubjectTypesResource]):
+    """``client.subject_types``."""
+
+    get = blocking(SubjectTypesResource.get)
+    list = blocking_list(SubjectTypesResource.list)
+    create = blocking(SubjectTypesResource.create)
+    update = blocking(SubjectTypesResource.update)
+    delete = blocking(SubjectTypesResource.delete)
+
+
+class SubjectsNamespace(_Namespace[SubjectsResource]):
+    """``client.subjects``."""
+
+    get = blocking(SubjectsResource.get)
+    list = blocking_list(SubjectsResource.list)
+    create = blocking(SubjectsResource.create)
+    update = blocking(SubjectsResource.update)
+    delete = blocking(SubjectsResource.delete)
+
+
+class MetricsNamespace(_Namespace[MetricsResource]):
+    """``client.metrics``."""
+
+    get = blocking(MetricsResource.get)
+    list = blocking_list(MetricsResource.list)
+    create = blocking(MetricsResource.create)
+    update = blocking(MetricsResource.update)
+    delete = blocking(MetricsResource.delete)
+
+
+class EventTriggersNamespace(_Namespace[EventTriggersResource]):
+    """``client.event_triggers``."""
+
+    get = blocking(EventTriggersResource.get)
+    list = blocking_list(EventTriggersResource.list)
+    create = blocking(EventTriggersResource.create)
+    update = blocking(EventTriggersResource.update)
+    delete = blocking(EventTriggersResource.delete)
+
+
+class WebhooksNamespace(_Namespace[WebhooksResource]):
+    """``client.webhooks``: settings, and the responses their calls got."""
+
+    get = blocking(WebhooksResource.get)
+    list = blocking_list(WebhooksResource.list)
+    create = blocking(WebhooksResource.create)
+    update = blocking(WebhooksResource.update)
+    delete = blocking(WebhooksResource.delete)
+    list_responses = blocking_list(WebhooksResource.list_responses)
+    get_response = blocking(WebhooksResource.get_response)
+
+
+class EventsNamespace(_Namespace[EventsResource]):
+    """``client.events``."""
+
+    get = blocking(EventsResource.get)
+    list = blocking_list(EventsResource.list)
+
+
+class AlarmsNamespace(_Namespace[AlarmsResource]):
+    """``client.alarms``."""
+
+    get = blocking(AlarmsResource.get)
+    list = blocking_list(AlarmsResource.list)
+    list_activity = blocking(AlarmsResource.list_activity)
+
+
+class MeasurementsNamespace(_Namespace[MeasurementsResource]):
+    """``client.measurements``: queue, send and search measurements, blocking.
+
+    ``queue()`` checks a measurement in the caller's thread and stages it; staged
+    measurements move to the async queue in the event loop in bulk (the async queue is not
+    thread-safe, and a hop to the loop per measurement would cost 100 times more). Every
+    other method runs in the loop after what the same thread staged before it, so a
+    ``flush()`` sends everything queued before it. ``start()`` sends in the background,
+    from the loop thread (``on_result`` is called there).
+    """
+
+    def __init__(self, target: MeasurementsResource, portal: _Portal) -> None:
+        super().__init__(target, portal)
+        self._lock = threading.Lock()
+        self._ids: list[str] = []
+        self._dates: list[int] = []
+        self._values: list[Any] = []
+        self._known: set[str] = set()
+        self._max = target.settings.max_queued
+        self._closed = False
+
+    def queue(
+        self,
+        ingestion_id: str,
+        *,
+        number: float | Decimal | None = None,
+        location: Location | Mapping[str, float] | None = None,
+        text: str | None = None,
+        date: datetime | int | str | None = None,
+    ) -> None:
+        """Queue one measurement, as the async :meth:`MeasurementsResource.queue` does.
+
+        Raises :class:`~blockbax_async.errors.ValidationError` at once for a value the API
+        would not take, :class:`~blockbax_async.errors.QueueFullError` when ``max_queued``
+        measurements wait, :class:`~blockbax_async.errors.ClientStateError` once closed.
+        """
+        if ingestion_id not in self._known:
+            self._known.add(check_ingestion_id(ingestion_id))
+        if date.__class__ is not int or not MIN_DATE_MS <= date <= MAX_DATE_MS:
+            date = time.time_ns() // 1_000_000 if date is None else to_epoch_ms(date, ingestion_id)
+        if (
+            number.__class__ is not float
+            or not -1e20 < number < 1e20
+            or not (number * 1e8).is_integer()
+            or location is not None
+            or text is not None
+        ):
+            number = check_value(ingestion_id, number, location, text)
+        with self._lock:
+            self._stage_one(ingestion_id, date, number)
+
+    def _stage_one(self, ingestion_id: str, date: int, value: Any) -> None:
+        ids = self._ids
+        self._check_room(1)
+        if not ids:
+            self._portal.soon(self._admit)
+        ids.append(ingestion_id)
+        self._dates.append(date)
+        self._values.append(value)
+
+    def queue_many(
+        self,
+        ingestion_ids: Sequence[str],
+        dates: Sequence[datetime | int | str],
+        values: Sequence[Any],
+        *,
+        checked: bool = False,
+    ) -> int:
+        """Queue many measurements at once, all or none; see
+        :meth:`MeasurementsResource.queue_many`."""
+        self._portal.check()
+        count = len(ingestion_ids)
+        if len(dates) != count or len(values) != count:
+            raise ValidationError(
+                f"ingestion_ids, dates, values: {count}, {len(dates)} and {len(values)} items; "
+                "give one date and one value per ingestion ID"
+            )
+        for ingestion_id in set(ingestion_ids) - self._known:
+            self._known.add(check_ingestion_id(ingestion_id))
+        if not checked:
+            dates = [to_epoch_ms(d, i) for i, d in zip(ingestion_ids, dates, strict=True)]
+            values = [_check_any(i, v) for i, v in zip(ingestion_ids, values, strict=True)]
+        with self._lock:
+            self._check_room(count)
+            if not self._ids:
+                self._portal.soon(self._admit)
+            self._ids += ingestion_ids
+            self._dates += dates  # type: ignore[arg-type]
+            self._values += values
+        return count
+
+    def _check_room(self, count: int) -> None:
+        if self._closed or self._portal.closed or self._portal.forked:
+            self._portal.check()
+            raise ClientStateError("the client is closed: measurements can no longer be queued")
+        if len(self._ids) + len(self._target) + count > self._max:
+            raise QueueFullError(
+                f"the measurement queue holds its maximum of {self._max} measurements: "
+                "flush(), wait with put(), or raise IngestSettings.max_queued"
+            )
+
+    def _admit(self) -> None:
+        """In the loop: move what is staged to the async queue."""
+        with self._lock:
+            ids, dates, values = self._ids, self._dates, self._values
+            self._ids, self._dates, self._values = [], [], []
+        if ids:
+            try:
+                self._target._admit_many(ids, dates, values)
+            except Exception:
+                logger.exception("%d staged measurements could not be queued", len(ids))
+
+    def _close_staging(self) -> None:
+        with self._lock:
+            self._closed = True
+
+    async def _admit_then(self, fn: Callable[..., Awaitable[R]], *args: Any, **kwargs: Any) -> R:
+        self._admit()
+        return await fn(*args, **kwargs)
+
+    put = blocking(MeasurementsResource.put)
+    flush = blocking(MeasurementsResource.flush)
+    start = in_loop(MeasurementsResource.start)
+    stop = blocking(MeasurementsResource.stop)
+    pending = in_loop(MeasurementsResource.pending)
+    list = blocking_list(MeasurementsResource.list)
+
+    def close(self, timeout: float | None = None) -> FlushResult | None:
+        """Flush within ``timeout`` seconds and refuse further measurements; see
+        :meth:`MeasurementsResource.close`."""
+        self._close_staging()
+        return self._portal.call(self._admit_then, self._target.close, timeout)
+
+    @property
+    def running(self) -> bool:
+        """Whether background sending is on."""
+        return self._target.running
+
+    @property
+    def settings(self) -> IngestSettings:
+        """How measurements are queued and sent."""
+        return self._target.settings
+
+    @property
+    def stats(self) -> IngestStats:
+        """The counters, to export to a metrics system (staged measurements count as queued)."""
+        stats = self._target.stats
+        return attrs.evolve(stats, queued=stats.queued + len(self._ids))
+
+    @property
+    def close_result(self) -> FlushResult | None:
+        """What closing flushed, with what it could not deliver."""
+        return self._target.close_result
+
+    def __len__(self) -> int:
+        return len(self._target) + len(self._ids)
+
+
+_open_clients: set[Client] = set()
 
 
 @atexit.register
 def _close_forgotten_clients() -> None:
     for client in list(_open_clients):
-        logger.warning("closing a blockbax_async.sync.Client left open at exit")
+        if not client._portal.forked:
+            logger.warning("closing a blockbax_async.sync.Client left open at exit")
         client.close()
 
 
@@ -154,7 +536,8 @@ class Client:
 
     Takes the same arguments as :class:`AsyncClient`. Use it as a context manager or call
     :meth:`close`; a client still open at interpreter exit is closed then (which flushes
-    queued measurements) with a warning.
+    queued measurements) with a warning. After ``os.fork()`` the child's copy raises
+    :class:`~blockbax_async.errors.ClientStateError`: make a new client there.
     """
 
     def __init__(
@@ -165,8 +548,18 @@ class Client:
     ) -> None:
         self._async = AsyncClient(project_id, access_token, **options)
         self._portal = _Portal()
-        self.project = ProjectNamespace(self._async.project, self._portal)
-        self.property_types = PropertyTypesNamespace(self._async.property_types, self._portal)
+        portal, client = self._portal, self._async
+        self.project = ProjectNamespace(client.project, portal)
+        self.property_types = PropertyTypesNamespace(client.property_types, portal)
+        self.subject_types = SubjectTypesNamespace(client.subject_types, portal)
+        self.subjects = SubjectsNamespace(client.subjects, portal)
+        self.metrics = MetricsNamespace(client.metrics, portal)
+        self.event_triggers = EventTriggersNamespace(client.event_triggers, portal)
+        self.webhooks = WebhooksNamespace(client.webhooks, portal)
+        self.events = EventsNamespace(client.events, portal)
+        self.alarms = AlarmsNamespace(client.alarms, portal)
+        self.measurements = MeasurementsNamespace(client.measurements, portal)
+        self._closing = threading.Lock()
         _open_clients.add(self)
 
     @property
@@ -174,15 +567,26 @@ class Client:
         """The async client underneath (use it only from the portal's loop)."""
         return self._async
 
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called (or this is a forked child's copy)."""
+        return self._portal.closed or self._portal.forked
+
     def close(self) -> None:
-        """Flush what is queued, close the session and stop the portal thread."""
-        if self._portal.closed:
-            return
-        _open_clients.discard(self)
-        try:
-            self._portal.call(self._async.aclose)
-        finally:
-            self._portal.close()
+        """Flush what is queued, close the session and stop the portal thread.
+
+        In a forked child it only marks the copy closed: the parent owns the queue.
+        """
+        with self._closing:
+            _open_clients.discard(self)
+            if self._portal.closed or self._portal.forked:
+                self._portal.close()
+                return
+            self.measurements._close_staging()
+            try:
+                self._portal.call(self.measurements._admit_then, self._async.aclose)
+            finally:
+                self._portal.close()
 
     def __enter__(self) -> Client:
         return self
@@ -197,3 +601,6 @@ class Client:
 
     def __repr__(self) -> str:
         return f"sync.{self._async!r}"
+
+
+from ._compat import HttpClient  # noqa: E402  (it builds on Client)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 import attrs
@@ -20,6 +21,10 @@ class Measurement:
     location: Location | None = None
     text: str | None = None
 
+    def get_value(self) -> float | Location | str | None:
+        """The value, whichever kind it is (the official SDK's name)."""
+        return self.number if self.number is not None else self.location or self.text
+
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
 class MeasurementSeries:
@@ -28,6 +33,9 @@ class MeasurementSeries:
     subject_id: str = attrs.field(converter=to_id)
     metric_id: str = attrs.field(converter=to_id)
     measurements: list[Measurement] = attrs.Factory(list)
+
+    def __iter__(self) -> Iterator[Measurement]:
+        return iter(self.measurements)
 
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -132,6 +133,21 @@ class Subject:
         self.remove_property(prop.type_id)
         self.properties.append(prop)
         return prop
+
+    def set_properties(self, properties: Iterable[SubjectProperty | Mapping[str, Any]]) -> None:
+        """Replace or add properties by type id, from models or from dicts with the API's
+        camelCase keys (``{"typeId": ..., "valueId": ...}``), as the official SDK does."""
+        from ._converter import structure
+
+        for prop in properties:
+            if not isinstance(prop, SubjectProperty):
+                prop = structure(dict(prop), SubjectProperty)
+            self.remove_property(prop.type_id)
+            self.properties.append(prop)
+
+    def get_property_by_type_id(self, type_id: str | uuid.UUID) -> SubjectProperty | None:
+        """:meth:`get_property`, by the official SDK's name."""
+        return self.get_property(type_id)
 
     def remove_property(self, type_id: str | uuid.UUID) -> None:
         """Remove the property of type ``type_id``; nothing happens when it is absent."""
