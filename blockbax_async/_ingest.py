@@ -1219,10 +1219,15 @@ async def _run_all(
 
 class _SubjectMaker:
     """Creates the subjects of unknown ingestion IDs ``<subject ext. ID>$<metric ext. ID>``,
-    with the subject type of the metric, for one flush."""
+    with the subject type of the metric, for one flush, through the ``subjects`` and
+    ``metrics`` namespaces."""
 
     def __init__(self, transport: Transport) -> None:
-        self._transport = transport
+        from .resources.metrics import MetricsResource
+        from .resources.subjects import SubjectsResource
+
+        self._subjects = SubjectsResource(transport)
+        self._metrics = MetricsResource(transport)
         self._types: dict[str, asyncio.Future[str | list[str]]] = {}
         self._tried: dict[str, str | None] = {}
 
@@ -1250,16 +1255,14 @@ class _SubjectMaker:
             return types
         if len(types) != 1:
             return f"{len(types)} subject types have a metric with external ID {metric_ext!r}"
-        found = await self._transport.request(
-            "GET", "/subjects", params={"externalId": subject_ext, "page": 0, "size": 2}
-        )
-        existing = [s for s in _items(found) if s.get("externalId") == subject_ext]
-        if existing:
-            if ingestion_id in _ingestion_ids(existing[0]):
+        found = await self._subjects.list(external_id=subject_ext, limit=1).collect()
+        if found:
+            if ingestion_id in _ingestion_ids(found[0]):
                 return None
             return f"subject {subject_ext!r} exists without ingestion ID {ingestion_id!r}"
-        body = {"name": subject_ext, "subjectTypeId": types[0], "externalId": subject_ext}
-        created = await self._transport.request("POST", "/subjects", json=body)
+        created = await self._subjects.create(
+            name=subject_ext, subject_type_id=types[0], external_id=subject_ext
+        )
         result.created_subjects.append(subject_ext)
         logger.info("created subject %r for ingestion ID %r", subject_ext, ingestion_id)
         if ingestion_id not in _ingestion_ids(created):
@@ -1274,22 +1277,13 @@ class _SubjectMaker:
 
     async def _lookup(self, metric_ext: str) -> str | list[str]:
         try:
-            found = await self._transport.request(
-                "GET", "/metrics", params={"externalId": metric_ext, "page": 0, "size": 200}
-            )
+            metrics = await self._metrics.list(external_id=metric_ext).collect()
         except BlockbaxError as error:
             return f"looking up metric {metric_ext!r} failed: {error}"
-        metrics = [m for m in _items(found) if m.get("externalId") == metric_ext]
         if not metrics:
             return f"no metric has external ID {metric_ext!r}"
-        return sorted({str(m.get("subjectTypeId")) for m in metrics})
-
-
-def _items(page: Any) -> list[dict[str, Any]]:
-    result = page.get("result") if isinstance(page, dict) else None
-    return [item for item in result or () if isinstance(item, dict)]
+        return sorted({m.subject_type_id for m in metrics})
 
 
 def _ingestion_ids(subject: Any) -> set[str]:
-    entries = subject.get("ingestionIds") if isinstance(subject, dict) else None
-    return {e["ingestionId"] for e in entries or () if isinstance(e, dict) and e.get("ingestionId")}
+    return {e.ingestion_id for e in subject.ingestion_ids if e.ingestion_id}
