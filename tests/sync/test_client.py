@@ -170,7 +170,7 @@ def test_every_namespace_over_the_emulator(served: Emulator, client: sync.Client
         (client.metrics, metric),
         (client.subject_types, room),
     ):
-        namespace.delete(item.id or "")  # type: ignore[attr-defined]
+        namespace.delete(item.id or "")
     assert client.subjects.list().collect() == []
 
 
