@@ -141,11 +141,15 @@ def _measurement(item: Any, kind: str | None, now: int) -> tuple[int, dict[str, 
             status = _OK
         else:
             status, number = _number(number)
+        if status == _INVALID:
+            return _INVALID, None
         return status, {"date": date, "number": number}
     if location is not None:
         if text is not None or kind not in (None, "location"):
             return _INVALID, None
         status, location = _location(location)
+        if status == _INVALID:
+            return _INVALID, None
         return status, {"date": date, "location": location}
     if text is None or text.__class__ is not str or kind not in (None, "text"):
         return _INVALID, None
