@@ -15,6 +15,7 @@ import asyncio
 import enum
 import logging
 import math
+import re
 import time
 import zlib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -72,6 +73,7 @@ _ONE_MS = timedelta(milliseconds=1)
 _time_ns = time.time_ns
 _UTC = timezone.utc
 _EPOCH = datetime(1970, 1, 1, tzinfo=_UTC)
+_OFFSET = re.compile(r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)\s*$")
 _DATA_REFUSED = frozenset({400, 413, 422})
 _MAX_FAILURES_KEPT = 100
 
@@ -246,34 +248,44 @@ def _has_few_fraction_digits(value: float) -> bool:
 
 def check_number(value: Any, ingestion_id: str, field: str = "number") -> float | int | Decimal:
     """``value`` as the API takes a number: finite, at most 20 integer and 8 fractional
-    digits; ``ValidationError`` naming ``field`` and the value otherwise."""
+    digits; ``ValidationError`` naming ``field`` and the value otherwise. Integers beyond
+    64 bits become ``Decimal`` (sent exactly); other real numbers (numpy's) become ``float``."""
     cls = value.__class__
-    if cls is int and -_INT_LIMIT < value < _INT_LIMIT:
-        return value if _INT64_MIN <= value < _UINT64_END else Decimal(value)
-    if cls is not float and cls is not int and cls is not Decimal:
-        if isinstance(value, bool) or not isinstance(value, Real | Decimal):
-            raise ValidationError(f"{_where(field, value, ingestion_id)}: not a number")
-        if isinstance(value, Decimal):
-            value = Decimal(value)
-        elif isinstance(value, Integral):
-            value = int(value)
-        else:
-            value = float(value)
-    if isinstance(value, int):
-        if not -_INT_LIMIT < value < _INT_LIMIT:
-            raise ValidationError(f"{_where(field, value, ingestion_id)}: more than 20 digits")
-        return value if _INT64_MIN <= value < _UINT64_END else Decimal(value)
+    if cls is float:
+        return _check_float(value, ingestion_id, field)
+    if cls is int:
+        return _check_int(value, ingestion_id, field)
+    if cls is Decimal:
+        return _check_decimal(value, ingestion_id, field)
+    if isinstance(value, bool) or not isinstance(value, Real | Decimal):
+        raise ValidationError(f"{_where(field, value, ingestion_id)}: not a number")
     if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValidationError(f"{_where(field, value, ingestion_id)}: not finite")
-        if abs(value) >= _INT_LIMIT:
-            raise ValidationError(f"{_where(field, value, ingestion_id)}: more than 20 digits")
-        exponent = value.normalize().as_tuple().exponent
-        if isinstance(exponent, int) and exponent < -8:
-            raise ValidationError(
-                f"{_where(field, value, ingestion_id)}: more than 8 fractional digits"
-            )
-        return value
+        return _check_decimal(Decimal(value), ingestion_id, field)
+    if isinstance(value, Integral):
+        return _check_int(int(value), ingestion_id, field)
+    return _check_float(float(value), ingestion_id, field)
+
+
+def _check_int(value: int, ingestion_id: str, field: str) -> int | Decimal:
+    if not -_INT_LIMIT < value < _INT_LIMIT:
+        raise ValidationError(f"{_where(field, value, ingestion_id)}: more than 20 digits")
+    return value if _INT64_MIN <= value < _UINT64_END else Decimal(value)
+
+
+def _check_decimal(value: Decimal, ingestion_id: str, field: str) -> Decimal:
+    if not value.is_finite():
+        raise ValidationError(f"{_where(field, value, ingestion_id)}: not finite")
+    if abs(value) >= _INT_LIMIT:
+        raise ValidationError(f"{_where(field, value, ingestion_id)}: more than 20 digits")
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -8:
+        raise ValidationError(
+            f"{_where(field, value, ingestion_id)}: more than 8 fractional digits"
+        )
+    return value
+
+
+def _check_float(value: float, ingestion_id: str, field: str) -> float:
     if not math.isfinite(value):
         raise ValidationError(f"{_where(field, value, ingestion_id)}: not finite")
     if not -NUMBER_LIMIT < value < NUMBER_LIMIT:
@@ -283,7 +295,7 @@ def check_number(value: Any, ingestion_id: str, field: str = "number") -> float 
             f"{_where(field, value, ingestion_id)}: more than 8 fractional digits; "
             "round it, e.g. round(x, 8)"
         )
-    return float(value)
+    return value
 
 
 def check_location(value: Any, ingestion_id: str) -> dict[str, Any]:
@@ -291,6 +303,17 @@ def check_location(value: Any, ingestion_id: str) -> dict[str, Any]:
     ``lon`` and optionally ``alt``) as the JSON object the API takes."""
     lat: Any
     lon: Any
+    if value.__class__ is dict and len(value) == 2:
+        lat, lon = value.get("lat"), value.get("lon")
+        if (
+            lat.__class__ is float
+            and lon.__class__ is float
+            and -90.0 <= lat <= 90.0
+            and -180.0 <= lon <= 180.0
+            and _has_few_fraction_digits(lat)
+            and _has_few_fraction_digits(lon)
+        ):
+            return {"lat": lat, "lon": lon}
     alt: Any
     if isinstance(value, Location):
         lat, lon, alt = value.lat, value.lon, value.alt
@@ -406,20 +429,15 @@ def _parse_iso(text: str, ingestion_id: str) -> datetime:
         return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         pass
-    from .models._converter import parse_date
+    from .models._converter import parse_date  # what Python 3.10's fromisoformat cannot read
 
     try:
         parsed = parse_date(text)
     except ValueError:
         raise ValidationError(f"{_where('date', text, ingestion_id)}: not ISO 8601") from None
-    if text.rstrip()[-1:].isdigit() and not _ends_with_offset(text):
+    if not _OFFSET.search(text):  # parse_date takes a date without offset as UTC; we refuse
         raise ValidationError(f"{_where('date', text, ingestion_id)}: naive; add an offset")
     return parsed
-
-
-def _ends_with_offset(text: str) -> bool:
-    tail = text.rstrip()[-6:]
-    return "+" in tail or tail.rfind("-") > 0
 
 
 def check_ingestion_id(ingestion_id: Any) -> str:
@@ -1036,6 +1054,8 @@ class Ingestor:
             raise ClientStateError("the client is closed")
         if self._background is not None and not self._background.done():
             raise ClientStateError("background sending is already running")
+        if flush_interval is not None and not flush_interval > 0:
+            raise ValidationError(f"flush_interval: {flush_interval!r}: give seconds above 0")
         self._interval = flush_interval or self.settings.flush_interval
         self._on_result = on_result
         self._auto_create = create_subjects
@@ -1145,7 +1165,11 @@ class Ingestor:
         )
 
     def __len__(self) -> int:
+        """How many measurements are queued (in flight included)."""
         return self._size
+
+    def __bool__(self) -> bool:
+        return True  # a namespace, even with an empty queue
 
     def pending(self) -> list[QueuedMeasurement]:
         """A copy of what is queued (in flight included), lane by lane, each series in order."""

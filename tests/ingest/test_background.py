@@ -132,3 +132,10 @@ async def test_start_twice_and_after_close(make_client: ClientFactory) -> None:
     assert not client.measurements.running
     with pytest.raises(ClientStateError):
         client.measurements.start()
+
+
+async def test_start_checks_its_interval(make_client: ClientFactory) -> None:
+    async with make_client() as client:
+        with pytest.raises(ValueError, match="flush_interval"):
+            client.measurements.start(flush_interval=-1)
+        assert client.measurements and not len(client.measurements)
