@@ -19,10 +19,19 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from contextlib import AbstractContextManager
 from datetime import datetime
 from decimal import Decimal
+from itertools import chain
 from types import TracebackType
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
@@ -66,11 +75,14 @@ A_co = TypeVar("A_co", covariant=True)
 logger = logging.getLogger("blockbax_async")
 
 _live_portals: weakref.WeakSet[_Portal] = weakref.WeakSet()
+_stagings: weakref.WeakSet[MeasurementsNamespace] = weakref.WeakSet()
 
 
 def _forked() -> None:
     for portal in list(_live_portals):
         portal.forked = True
+    for staging in list(_stagings):
+        staging._soft = -1
 
 
 if hasattr(os, "register_at_fork"):
@@ -376,12 +388,12 @@ class MeasurementsNamespace(_Namespace[MeasurementsResource]):
     def __init__(self, target: MeasurementsResource, portal: _Portal) -> None:
         super().__init__(target, portal)
         self._lock = threading.Lock()
-        self._ids: list[str] = []
-        self._dates: list[int] = []
-        self._values: list[Any] = []
+        self._staged: list[Any] = []  # flat: ingestion_id, date, value, ingestion_id, ...
         self._known: set[str] = set()
         self._max = target.settings.max_queued
+        self._soft = 3 * self._max  # queue() takes its fast path below this many records
         self._closed = False
+        _stagings.add(self)
 
     def queue(
         self,
@@ -398,8 +410,6 @@ class MeasurementsNamespace(_Namespace[MeasurementsResource]):
         would not take, :class:`~blockbax_async.errors.QueueFullError` when ``max_queued``
         measurements wait, :class:`~blockbax_async.errors.ClientStateError` once closed.
         """
-        if ingestion_id not in self._known:
-            self._known.add(check_ingestion_id(ingestion_id))
         if date.__class__ is not int or not MIN_DATE_MS <= date <= MAX_DATE_MS:
             date = time.time_ns() // 1_000_000 if date is None else to_epoch_ms(date, ingestion_id)
         if (
@@ -411,16 +421,12 @@ class MeasurementsNamespace(_Namespace[MeasurementsResource]):
         ):
             number = check_value(ingestion_id, number, location, text)
         with self._lock:
-            self._stage_one(ingestion_id, date, number)
-
-    def _stage_one(self, ingestion_id: str, date: int, value: Any) -> None:
-        ids = self._ids
-        self._check_room(1)
-        if not ids:
-            self._portal.soon(self._admit)
-        ids.append(ingestion_id)
-        self._dates.append(date)
-        self._values.append(value)
+            staged = self._staged
+            if len(staged) >= self._soft or ingestion_id not in self._known:
+                self._make_room([ingestion_id], 1)
+            if not staged:
+                self._portal.soon(self._admit)
+            staged += (ingestion_id, date, number)
 
     def queue_many(
         self,
@@ -432,51 +438,56 @@ class MeasurementsNamespace(_Namespace[MeasurementsResource]):
     ) -> int:
         """Queue many measurements at once, all or none; see
         :meth:`MeasurementsResource.queue_many`."""
-        self._portal.check()
         count = len(ingestion_ids)
         if len(dates) != count or len(values) != count:
             raise ValidationError(
                 f"ingestion_ids, dates, values: {count}, {len(dates)} and {len(values)} items; "
                 "give one date and one value per ingestion ID"
             )
-        for ingestion_id in set(ingestion_ids) - self._known:
-            self._known.add(check_ingestion_id(ingestion_id))
         if not checked:
             dates = [to_epoch_ms(d, i) for i, d in zip(ingestion_ids, dates, strict=True)]
             values = [_check_any(i, v) for i, v in zip(ingestion_ids, values, strict=True)]
         with self._lock:
-            self._check_room(count)
-            if not self._ids:
+            self._make_room(set(ingestion_ids), count)
+            if not self._staged:
                 self._portal.soon(self._admit)
-            self._ids += ingestion_ids
-            self._dates += dates  # type: ignore[arg-type]
-            self._values += values
+            self._staged += chain.from_iterable(zip(ingestion_ids, dates, values, strict=True))
         return count
 
-    def _check_room(self, count: int) -> None:
+    def _make_room(self, ingestion_ids: Iterable[str], count: int) -> None:
+        """The slow path of staging (under the lock): refuse when closed, check new IDs, and
+        make sure ``count`` more fit."""
         if self._closed or self._portal.closed or self._portal.forked:
             self._portal.check()
             raise ClientStateError("the client is closed: measurements can no longer be queued")
-        if len(self._ids) + len(self._target) + count > self._max:
+        for ingestion_id in ingestion_ids:
+            if ingestion_id not in self._known:
+                self._known.add(check_ingestion_id(ingestion_id))
+        staged = len(self._staged)
+        room = self._max - len(self._target) - staged // 3
+        if room < count:
             raise QueueFullError(
-                f"the measurement queue holds its maximum of {self._max} measurements: "
-                "flush(), wait with put(), or raise IngestSettings.max_queued"
+                f"the measurement queue holds {self._max - room} of at most {self._max} "
+                "measurements: flush(), wait with put(), or raise IngestSettings.max_queued"
             )
+        self._soft = staged + 3 * room
 
     def _admit(self) -> None:
         """In the loop: move what is staged to the async queue."""
         with self._lock:
-            ids, dates, values = self._ids, self._dates, self._values
-            self._ids, self._dates, self._values = [], [], []
-        if ids:
+            staged, self._staged = self._staged, []
+            if self._soft >= 0:
+                self._soft = 3 * (self._max - len(self._target)) - len(staged)
+        if staged:
             try:
-                self._target._admit_many(ids, dates, values)
+                self._target._admit_many(staged[0::3], staged[1::3], staged[2::3])
             except Exception:
-                logger.exception("%d staged measurements could not be queued", len(ids))
+                logger.exception("%d staged measurements could not be queued", len(staged) // 3)
 
     def _close_staging(self) -> None:
         with self._lock:
             self._closed = True
+            self._soft = -1
 
     async def _admit_then(self, fn: Callable[..., Awaitable[R]], *args: Any, **kwargs: Any) -> R:
         self._admit()
@@ -509,7 +520,7 @@ class MeasurementsNamespace(_Namespace[MeasurementsResource]):
     def stats(self) -> IngestStats:
         """The counters, to export to a metrics system (staged measurements count as queued)."""
         stats = self._target.stats
-        return attrs.evolve(stats, queued=stats.queued + len(self._ids))
+        return attrs.evolve(stats, queued=stats.queued + len(self._staged) // 3)
 
     @property
     def close_result(self) -> FlushResult | None:
@@ -517,7 +528,7 @@ class MeasurementsNamespace(_Namespace[MeasurementsResource]):
         return self._target.close_result
 
     def __len__(self) -> int:
-        return len(self._target) + len(self._ids)
+        return len(self._target) + len(self._staged) // 3
 
 
 _open_clients: set[Client] = set()

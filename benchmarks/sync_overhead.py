@@ -1,0 +1,147 @@
+"""What the blocking layer costs: a GET (``project.get()``) against the emulator in its own
+process, awaited in an event loop versus called through ``sync.Client``, and ``queue()`` per
+measurement, async versus sync versus ``HttpClient.queue_measurement``.
+
+For reference it also times the same GET through anyio's ``BlockingPortal.call`` (the naive
+forward: two thread hops and a future per call), which ``sync.Client`` replaces with one
+``call_soon_threadsafe`` and a lock. GETs are interleaved in blocks and medians reported;
+the total stays under the emulator's rate limit (5,000 requests a minute).
+
+    .venv/bin/python -m benchmarks.sync_overhead
+    .venv/bin/python -m benchmarks.sync_overhead --gets 1000 --queued 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import anyio.from_thread
+
+from blockbax_async import AsyncClient, IngestSettings, sync
+
+from ._emulator_process import emulator_process
+
+BLOCK = 100
+ID = "subject-0$metric-0"
+
+
+def _timed_calls(call: Callable[[], object], count: int) -> list[float]:
+    times = []
+    for _ in range(count):
+        began = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - began)
+    return times
+
+
+async def _timed_awaits(client: AsyncClient, count: int) -> list[float]:
+    times = []
+    for _ in range(count):
+        began = time.perf_counter()
+        await client.project.get()
+        times.append(time.perf_counter() - began)
+    return times
+
+
+def _gets(base_url: str, project_id: str, api_key: str, gets: int) -> dict[str, float]:
+    """Median seconds of a GET, three ways, interleaved in blocks of ``BLOCK``."""
+    found: dict[str, list[float]] = {"async": [], "sync": [], "anyio_portal": []}
+    options: dict[str, Any] = {"base_url": base_url, "rate_limit": False}
+    loop = asyncio.new_event_loop()
+    direct = AsyncClient(project_id, api_key, **options)
+    with (
+        sync.Client(project_id, api_key, **options) as blocking,
+        anyio.from_thread.start_blocking_portal() as portal,
+    ):
+        portal_client = AsyncClient(project_id, api_key, **options)
+        for warm_up in (
+            lambda: loop.run_until_complete(direct.project.get()),
+            blocking.project.get,
+            lambda: portal.call(portal_client.project.get),
+        ):
+            _timed_calls(warm_up, 20)
+        for _ in range(max(1, gets // BLOCK)):
+            found["async"] += loop.run_until_complete(_timed_awaits(direct, BLOCK))
+            found["sync"] += _timed_calls(blocking.project.get, BLOCK)
+            found["anyio_portal"] += _timed_calls(
+                lambda: portal.call(portal_client.project.get), BLOCK
+            )
+        portal.call(portal_client.aclose)
+    loop.run_until_complete(direct.aclose())
+    loop.close()
+    return {name: statistics.median(times) for name, times in found.items()}
+
+
+def _queue_costs(count: int) -> dict[str, float]:
+    """Seconds per ``queue()`` call, async, sync and through ``HttpClient`` (nothing sent)."""
+    settings = IngestSettings(max_queued=count + 1)
+    costs: dict[str, float] = {}
+
+    async def queue_async() -> float:
+        async with AsyncClient("p", "t", base_url="http://127.0.0.1:9", ingest=settings) as c:
+            queue = c.measurements.queue
+            began = time.perf_counter()
+            for n in range(count):
+                queue(ID, number=n * 0.5, date=1_700_000_000_000 + n)
+            spent = time.perf_counter() - began
+            await c.measurements.close(timeout=0)
+            return spent
+
+    costs["async"] = asyncio.run(queue_async()) / count
+    blocking = sync.Client("p", "t", base_url="http://127.0.0.1:9", ingest=settings)
+    queue = blocking.measurements.queue
+    began = time.perf_counter()
+    for n in range(count):
+        queue(ID, number=n * 0.5, date=1_700_000_000_000 + n)
+    costs["sync"] = (time.perf_counter() - began) / count
+    blocking.measurements.close(timeout=0)
+    blocking.close()
+    compat = sync.HttpClient("t", "p", "http://127.0.0.1:9", ingest=settings)
+    queue_measurement = compat.queue_measurement
+    began = time.perf_counter()
+    for n in range(count):
+        queue_measurement(ID, date=1_700_000_000_000 + n, number=n * 0.5)
+    costs["http_client"] = (time.perf_counter() - began) / count
+    compat.client.measurements.close(timeout=0)
+    compat.close()
+    return costs
+
+
+def run(*, gets: int = 1000, queued: int = 200_000) -> dict[str, Any]:
+    """Median GET times (microseconds) and the sync overhead in percent; ``queue()`` cost
+    per call (nanoseconds)."""
+    with emulator_process() as server:
+        medians = _gets(server.base_url, server.project_id, server.api_key, gets)
+    costs = _queue_costs(queued)
+    overhead = medians["sync"] / medians["async"] - 1
+    return {
+        "gets_each": max(1, gets // BLOCK) * BLOCK,
+        "get_async_us": round(medians["async"] * 1e6, 1),
+        "get_sync_us": round(medians["sync"] * 1e6, 1),
+        "get_anyio_portal_us": round(medians["anyio_portal"] * 1e6, 1),
+        "sync_overhead_pct": round(overhead * 100, 1),
+        "anyio_portal_overhead_pct": round(
+            (medians["anyio_portal"] / medians["async"] - 1) * 100, 1
+        ),
+        "queue_async_ns": round(costs["async"] * 1e9),
+        "queue_sync_ns": round(costs["sync"] * 1e9),
+        "queue_http_client_ns": round(costs["http_client"] * 1e9),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gets", type=int, default=1000, help="GETs per way (default 1000)")
+    parser.add_argument("--queued", type=int, default=200_000, help="queue() calls per way")
+    args = parser.parse_args()
+    print(json.dumps(run(gets=args.gets, queued=args.queued), indent=2))
+
+
+if __name__ == "__main__":
+    main()
