@@ -21,7 +21,7 @@ import zlib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from itertools import chain, compress
+from itertools import chain
 from numbers import Integral, Real
 from typing import Any, NamedTuple
 
@@ -861,19 +861,15 @@ class Ingestor:
                 routes[ingestion_id] = lane_of(check_ingestion_id(ingestion_id), len(self._lanes))
             else:
                 routes[ingestion_id] = lane_index[id(records)]
+        by_id = {}
         for ingestion_id, index in routes.items():  # every ID is valid: nothing fails now
-            self._route[ingestion_id] = self._lanes[index].records
-        lanes = set(routes.values())
-        if len(lanes) == 1:
-            self._lanes[lanes.pop()].records.extend(
-                chain.from_iterable(zip(ingestion_ids, dates, values, strict=True))
-            )
-        else:
-            owners = list(map(routes.__getitem__, ingestion_ids))
-            for index in sorted(lanes):
-                every = zip(ingestion_ids, dates, values, strict=True)
-                rows = compress(every, map(index.__eq__, owners))
-                self._lanes[index].records.extend(chain.from_iterable(rows))
+            by_id[ingestion_id] = self._route[ingestion_id] = self._lanes[index].records
+        rows = zip(ingestion_ids, dates, values, strict=True)
+        if len(set(routes.values())) == 1:
+            next(iter(by_id.values())).extend(chain.from_iterable(rows))
+        else:  # measured: faster than a pass per lane with itertools.compress
+            for row in rows:
+                by_id[row[0]].extend(row)
         self._size += len(ingestion_ids)
         if self._size >= self._soft:
             self._soft = min(self._max, self._size + self._batch)

@@ -1,0 +1,239 @@
+"""``blockbax_async.dataframes``: models and series to DataFrames, and DataFrames queued."""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+
+from blockbax_async import AsyncClient, sync
+from blockbax_async.dataframes import queue_dataframe, series_to_dataframe, to_dataframe
+from blockbax_async.emulator import Emulator
+from blockbax_async.errors import ValidationError
+from blockbax_async.models import (
+    Location,
+    Measurement,
+    MeasurementSeries,
+    PrimaryLocation,
+    SubjectType,
+    SubjectTypePropertyType,
+)
+
+from .sync.test_client import seed_subjects
+
+pd = pytest.importorskip("pandas")
+np = pytest.importorskip("numpy")
+
+UTC = timezone.utc
+T0 = datetime(2024, 3, 31, 0, 0, tzinfo=UTC)  # the night the clocks in Amsterdam go forward
+
+
+@pytest.fixture
+def served() -> Iterator[Emulator]:
+    with Emulator().in_thread() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def blocking(served: Emulator) -> Iterator[sync.Client]:
+    with sync.Client(served.project_id, served.api_key, base_url=served.base_url) as client:
+        yield client
+
+
+def test_models_to_a_frame() -> None:
+    rooms = [
+        SubjectType(
+            "Room",
+            primary_location=PrimaryLocation("METRIC", "m-1"),
+            property_types=[SubjectTypePropertyType("p-1", True)],
+            id="t-1",
+            created_date=datetime(2024, 1, 1, 12, tzinfo=UTC),
+        ),
+        SubjectType("Hall", id="t-2"),
+    ]
+    frame = to_dataframe(rooms)
+    assert list(frame.columns) == [
+        "name",
+        "parent_subject_type_ids",
+        "primary_location.type",
+        "primary_location.id",
+        "property_types",
+        "id",
+        "created_date",
+        "updated_date",
+        "parent_subject_type_id",
+    ]
+    assert frame["primary_location.type"][0] == "METRIC"
+    assert frame["primary_location.type"].isna().tolist() == [False, True]
+    assert frame["property_types"][0] == [{"id": "p-1", "required": True, "visible": None}]
+    assert str(frame["created_date"].dtype).startswith("datetime64") and frame[
+        "created_date"
+    ].dt.tz is not None
+    assert frame["created_date"][0] == pd.Timestamp("2024-01-01T12:00Z")
+    assert pd.isna(frame["created_date"][1])
+    assert to_dataframe([]).empty
+
+
+def test_a_listing_to_a_frame(served: Emulator, blocking: sync.Client) -> None:
+    seed_subjects(served, 3)
+    frame = to_dataframe(blocking.subjects.list())
+    assert frame["name"].tolist() == ["subject-0", "subject-1", "subject-2"]
+    assert frame["ingestion_ids"][0][0]["ingestion_id"] == "subject-0$temp"
+
+
+def _series() -> list[MeasurementSeries]:
+    hours = [datetime(2024, 3, 31, h, tzinfo=UTC) for h in range(3)]
+    return [
+        MeasurementSeries("s-1", "temp", [Measurement(d, number=n * 1.5) for n, d in enumerate(hours)]),
+        MeasurementSeries("s-1", "note", [Measurement(hours[1], text="hi")]),
+        MeasurementSeries("s-2", "where", [Measurement(hours[2], location=Location(52.0, 4.3))]),
+    ]
+
+
+def test_series_long() -> None:
+    frame = series_to_dataframe(_series(), tz="Europe/Amsterdam")
+    assert isinstance(frame.index, pd.DatetimeIndex) and frame.index.name == "date"
+    assert str(frame.index.tz) == "Europe/Amsterdam"
+    assert [t.hour for t in frame.index] == [1, 3, 4, 3, 4]  # 02:00 does not exist that night
+    assert list(frame.columns) == ["subject_id", "metric_id", "number", "text", "lat", "lon", "alt"]
+    assert frame["number"].tolist()[:3] == [0.0, 1.5, 3.0]
+    assert frame["text"].tolist()[3] == "hi" and frame["lat"].tolist()[4] == 52.0
+
+
+def test_series_wide() -> None:
+    frame = series_to_dataframe(_series(), "wide")
+    assert str(frame.index.tz) == "UTC" and len(frame) == 3
+    assert list(frame.columns) == [("s-1", "temp"), ("s-1", "note"), ("s-2", "where")]
+    assert frame[("s-1", "temp")].tolist() == [0.0, 1.5, 3.0]
+    assert frame[("s-1", "note")].tolist()[1] == "hi"
+    assert frame[("s-2", "where")].iloc[2] == Location(52.0, 4.3)
+    assert series_to_dataframe([], "wide").empty
+    with pytest.raises(ValidationError, match="form"):
+        series_to_dataframe([], "tall")  # type: ignore[arg-type]
+
+
+def _frame(ingestion_id: str, count: int, tz: str = "Europe/Amsterdam") -> Any:
+    index = pd.date_range(T0, periods=count, freq="15min", name="date").tz_convert(tz)
+    values = np.arange(count) * 0.25
+    return pd.DataFrame({"ingestion_id": ingestion_id, "value": values}, index=index)
+
+
+def _stored(client: sync.Client, served: Emulator, external_id: str) -> list[MeasurementSeries]:
+    subject = served.state.collection("subjects")
+    found = next(s for s in subject.values() if s["externalId"] == external_id)
+    return client.measurements.list(
+        subject_ids=[found["id"]],
+        metric_ids=[found["ingestionIds"][0]["metricId"]],
+        from_date=0,
+        to_date=4_000_000_000_000,
+    ).collect()
+
+
+def test_round_trip_with_time_zones(served: Emulator, blocking: sync.Client) -> None:
+    ids = seed_subjects(served, 2)
+    frame = _frame(ids[0], 16)
+    assert queue_dataframe(blocking.measurements, frame) == 16
+    assert blocking.measurements.flush().accepted == 16
+    back = series_to_dataframe(_stored(blocking, served, "subject-0"), tz="Europe/Amsterdam")
+    pd.testing.assert_index_equal(back.index, frame.index, check_exact=True, check_freq=False)
+    assert back["number"].tolist() == frame["value"].tolist()
+    wide = series_to_dataframe(_stored(blocking, served, "subject-0"), "wide", tz="Asia/Kolkata")
+    wide.columns = [ids[1]]
+    assert queue_dataframe(blocking.measurements, wide, form="wide") == 16
+    blocking.measurements.flush()
+    assert [m["date"] for m in served.state.measurements[ids[1]]] == [
+        m["date"] for m in served.state.measurements[ids[0]]
+    ]
+
+
+async def test_async_measurements(emulator: Emulator, client: AsyncClient) -> None:
+    ids = seed_subjects(emulator, 3)
+    index = pd.DatetimeIndex([T0, T0.replace(minute=1)], name="date")
+    wide = pd.DataFrame({ids[0]: [1.0, math.nan], ids[1]: [np.nan, 2.5], ids[2]: [3, 4]}, index=index)
+    assert queue_dataframe(client.measurements, wide, form="wide") == 4
+    assert (await client.measurements.flush()).accepted == 4
+    ms = int(T0.timestamp() * 1000)
+    assert emulator.state.measurements[ids[1]] == [{"date": ms + 60_000, "number": 2.5}]
+    assert emulator.state.measurements[ids[2]] == [
+        {"date": ms, "number": 3},
+        {"date": ms + 60_000, "number": 4},
+    ]
+
+
+def test_long_frames_of_every_kind(served: Emulator, blocking: sync.Client) -> None:
+    frame = pd.DataFrame(
+        {
+            "ingestion_id": ["a$n", "a$t", "a$l", "a$l"],
+            "date": [1, 2, 3, 4],
+            "number": [1.5, None, None, None],
+            "text": [None, "on", None, None],
+            "lat": [None, None, 52.1, 52.2],
+            "lon": [None, None, 4.3, 4.4],
+            "alt": [None, None, 10.0, None],
+        }
+    )
+    assert queue_dataframe(blocking.measurements, frame) == 4
+    assert [(m.ingestion_id, m.date, m.value) for m in blocking.measurements.pending()] == [
+        ("a$n", 1, 1.5),
+        ("a$t", 2, "on"),
+        ("a$l", 3, {"lat": 52.1, "lon": 4.3, "alt": 10.0}),
+        ("a$l", 4, {"lat": 52.2, "lon": 4.4}),
+    ]
+    mixed = pd.DataFrame({"ingestion_id": ["a$n", "a$t"], "date": [5, 6], "value": [2, "off"]})
+    assert queue_dataframe(blocking.measurements, mixed) == 2
+    strings = pd.DataFrame(
+        {"ingestion_id": ["a$t"], "date": ["2024-03-31T02:30:00+02:00"], "value": ["x"]}
+    )
+    queue_dataframe(blocking.measurements, strings)
+    assert blocking.measurements.pending()[-1].date == int(T0.timestamp() * 1000) + 1_800_000
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"value": [1.0, math.nan, 3.0]}, r"value: .* \(row 'b'\): give exactly one value"),
+        ({"value": [1.0, math.inf, 3.0]}, r"value: inf \(row 'b'\): not finite"),
+        ({"value": [1.0, 0.123456789, 3.0]}, "more than 8 fractional digits; pass decimals=8"),
+        ({"value": [1.0, 1e21, 3.0]}, "more than 20 digits"),
+        ({"value": ["ok", "x" * 1001, "ok"]}, "more than 1000 characters"),
+        ({"value": [True, False, True]}, "booleans"),
+        ({"date": [1, 2, 10**15]}, r"date: .* \(row 'c'\): outside"),
+        ({"date": pd.date_range("2024-01-01", periods=3)}, "naive dates"),
+        ({"ingestion_id": ["a$b", None, "a$b"]}, r"ingestion_id: .* \(row 'b'\): missing"),
+    ],
+)
+def test_a_bad_frame_queues_nothing(
+    blocking: sync.Client, change: dict[str, Any], message: str
+) -> None:
+    frame = pd.DataFrame(
+        {"ingestion_id": "a$b", "date": [1, 2, 3], "value": [1.0, 2.0, 3.0]}, index=["a", "b", "c"]
+    )
+    blocking.measurements.queue("a$b", number=0.5, date=0)
+    with pytest.raises(ValidationError, match=message):
+        queue_dataframe(blocking.measurements, frame.assign(**change))
+    assert len(blocking.measurements) == 1
+
+
+def test_decimals_and_bad_locations(blocking: sync.Client) -> None:
+    frame = pd.DataFrame({"ingestion_id": "a$b", "date": [1, 2], "value": [0.123456789, 2.0]})
+    queue_dataframe(blocking.measurements, frame, decimals=8)
+    assert blocking.measurements.pending()[0].value == 0.12345679
+    places = pd.DataFrame({"ingestion_id": "a$l", "date": [1], "lat": [95.0], "lon": [4.0]})
+    with pytest.raises(ValidationError, match="lat: 95.0 .*: not in -90..90"):
+        queue_dataframe(blocking.measurements, places)
+    both = pd.DataFrame({"ingestion_id": "a$l", "date": [1], "number": [1.0], "text": ["x"]})
+    with pytest.raises(ValidationError, match="exactly one value"):
+        queue_dataframe(blocking.measurements, both)
+    with pytest.raises(ValidationError, match="not an ingestion ID"):
+        queue_dataframe(blocking.measurements, pd.DataFrame({1: [1.0]}, index=[5]), form="wide")
+    assert len(blocking.measurements) == 2
+
+
+def test_pandas_missing_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(ImportError, match=r"blockbax-async\[pandas\]"):
+        to_dataframe([])
