@@ -27,7 +27,7 @@ from blockbax_async import AsyncClient, IngestSettings, sync
 
 from ._emulator_process import emulator_process
 
-BLOCK = 100
+BLOCK = 10  # small blocks, interleaved: a change of load on the machine hits every way
 ID = "subject-0$metric-0"
 
 
@@ -50,7 +50,7 @@ async def _timed_awaits(client: AsyncClient, count: int) -> list[float]:
 
 
 def _gets(base_url: str, project_id: str, api_key: str, gets: int) -> dict[str, float]:
-    """Median seconds of a GET, three ways, interleaved in blocks of ``BLOCK``."""
+    """Median seconds of a GET, three ways, interleaved in blocks of ``BLOCK`` calls."""
     found: dict[str, list[float]] = {"async": [], "sync": [], "anyio_portal": []}
     options: dict[str, Any] = {"base_url": base_url, "rate_limit": False}
     loop = asyncio.new_event_loop()

@@ -8,6 +8,7 @@ import math
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -19,7 +20,17 @@ from blockbax_async.errors import (
     QueueFullError,
     ValidationError,
 )
-from blockbax_async.models import ConditionSet, EventRule, InputCondition, Operand
+from blockbax_async.models import (
+    ConditionSet,
+    EventRule,
+    InputCondition,
+    Operand,
+    Subject,
+    WebhookResponse,
+)
+
+if TYPE_CHECKING:
+    from typing import assert_type
 
 
 @pytest.fixture
@@ -313,3 +324,20 @@ def test_page_walk_left_early(served: Emulator, client: sync.Client) -> None:
         assert subject.name == "subject-0"
         break
     assert client.subjects.list(limit=3).collect()[-1].name == "subject-2"
+
+
+def _typed_usage(client: sync.Client, http: sync.HttpClient) -> None:
+    """Checked by mypy, never run: the sync signatures are those of the async methods."""
+    assert_type(client.subjects.get("id"), Subject)
+    assert_type(client.subjects.list(name="x"), sync.SyncPaginator[Subject])
+    assert_type(client.subjects.list().collect(), list[Subject])
+    assert_type(client.measurements.flush(timeout=1.0), FlushResult)
+    assert_type(client.webhooks.list_responses("id"), sync.SyncPaginator[WebhookResponse])
+    assert_type(http.get_subject("id"), Subject | None)
+    client.subjects.get(1)  # type: ignore[arg-type]
+    client.subjects.list(nmae="x")  # type: ignore[call-arg]
+    client.measurements.queue("a$b", number="1")  # type: ignore[arg-type]
+
+
+def test_typed_usage_is_checked_by_mypy() -> None:
+    assert _typed_usage.__doc__
