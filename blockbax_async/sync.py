@@ -137,9 +137,10 @@ class _Call:
 class _Portal:
     """One event-loop thread (an anyio blocking portal) that runs the calls of a client.
 
-    Calls hop to the loop with ``call_soon_threadsafe`` and wait on a lock: a third of the
-    cost of ``BlockingPortal.call`` (two hops and a future), measured in
-    ``benchmarks/sync_overhead.py``. A forked child's copy has no loop thread and refuses.
+    Calls hop to the loop with ``call_soon_threadsafe`` and wait on a lock, which costs a
+    fifth of ``BlockingPortal.call`` (two hops and a future) for a no-op and half its
+    overhead on a GET (``benchmarks/sync_overhead.py``). A forked child's copy has no loop
+    thread and refuses.
     """
 
     def __init__(self) -> None:
