@@ -27,7 +27,7 @@ from blockbax_async import AsyncClient, IngestSettings, sync
 
 from ._emulator_process import emulator_process
 
-BLOCK = 10  # small blocks, interleaved: a change of load on the machine hits every way
+BLOCK = 20  # small blocks, interleaved, so that the machine's drift hits every way alike
 ID = "subject-0$metric-0"
 
 
@@ -50,8 +50,11 @@ async def _timed_awaits(client: AsyncClient, count: int) -> list[float]:
 
 
 def _gets(base_url: str, project_id: str, api_key: str, gets: int) -> dict[str, float]:
-    """Median seconds of a GET, three ways, interleaved in blocks of ``BLOCK`` calls."""
+    """Median seconds of a GET three ways, interleaved in rounds of ``BLOCK`` calls each;
+    and the median over rounds of each way's time relative to the async one in that round
+    (pairing blocks run side by side cancels the drift of a shared machine)."""
     found: dict[str, list[float]] = {"async": [], "sync": [], "anyio_portal": []}
+    ratios: dict[str, list[float]] = {"sync": [], "anyio_portal": []}
     options: dict[str, Any] = {"base_url": base_url, "rate_limit": False}
     loop = asyncio.new_event_loop()
     direct = AsyncClient(project_id, api_key, **options)
@@ -60,22 +63,27 @@ def _gets(base_url: str, project_id: str, api_key: str, gets: int) -> dict[str, 
         anyio.from_thread.start_blocking_portal() as portal,
     ):
         portal_client = AsyncClient(project_id, api_key, **options)
-        for warm_up in (
-            lambda: loop.run_until_complete(direct.project.get()),
-            blocking.project.get,
-            lambda: portal.call(portal_client.project.get),
-        ):
-            _timed_calls(warm_up, 20)
-        for _ in range(max(1, gets // BLOCK)):
-            found["async"] += loop.run_until_complete(_timed_awaits(direct, BLOCK))
-            found["sync"] += _timed_calls(blocking.project.get, BLOCK)
-            found["anyio_portal"] += _timed_calls(
+        ways: dict[str, Callable[[], list[float]]] = {
+            "async": lambda: loop.run_until_complete(_timed_awaits(direct, BLOCK)),
+            "sync": lambda: _timed_calls(blocking.project.get, BLOCK),
+            "anyio_portal": lambda: _timed_calls(
                 lambda: portal.call(portal_client.project.get), BLOCK
-            )
+            ),
+        }
+        for way in ways.values():
+            way()  # warm up: connections open, code paths hot
+        for _ in range(max(1, gets // BLOCK)):
+            block = {name: way() for name, way in ways.items()}
+            for name, times in block.items():
+                found[name] += times
+            baseline = statistics.median(block["async"])
+            for name in ratios:
+                ratios[name].append(statistics.median(block[name]) / baseline)
         portal.call(portal_client.aclose)
     loop.run_until_complete(direct.aclose())
     loop.close()
-    return {name: statistics.median(times) for name, times in found.items()}
+    medians = {name: statistics.median(times) for name, times in found.items()}
+    return medians | {f"{name}_ratio": statistics.median(r) for name, r in ratios.items()}
 
 
 def _queue_costs(count: int) -> dict[str, float]:
@@ -114,21 +122,18 @@ def _queue_costs(count: int) -> dict[str, float]:
 
 
 def run(*, gets: int = 1000, queued: int = 200_000) -> dict[str, Any]:
-    """Median GET times (microseconds) and the sync overhead in percent; ``queue()`` cost
-    per call (nanoseconds)."""
+    """Median GET times (microseconds); the overhead of the sync call over the awaited one
+    in percent (median over interleaved rounds); ``queue()`` cost per call (nanoseconds)."""
     with emulator_process() as server:
         medians = _gets(server.base_url, server.project_id, server.api_key, gets)
     costs = _queue_costs(queued)
-    overhead = medians["sync"] / medians["async"] - 1
     return {
         "gets_each": max(1, gets // BLOCK) * BLOCK,
         "get_async_us": round(medians["async"] * 1e6, 1),
         "get_sync_us": round(medians["sync"] * 1e6, 1),
         "get_anyio_portal_us": round(medians["anyio_portal"] * 1e6, 1),
-        "sync_overhead_pct": round(overhead * 100, 1),
-        "anyio_portal_overhead_pct": round(
-            (medians["anyio_portal"] / medians["async"] - 1) * 100, 1
-        ),
+        "sync_overhead_pct": round((medians["sync_ratio"] - 1) * 100, 1),
+        "anyio_portal_overhead_pct": round((medians["anyio_portal_ratio"] - 1) * 100, 1),
         "queue_async_ns": round(costs["async"] * 1e9),
         "queue_sync_ns": round(costs["sync"] * 1e9),
         "queue_http_client_ns": round(costs["http_client"] * 1e9),
