@@ -69,6 +69,7 @@ def script(
     client.delete_subject(made[-1].id)
     return {
         "project": project.name,
+        "cities": [value.get_value() for value in city.values],
         "metric": [temperature.external_id, temperature.data_type, temperature.visible],
         "subjects": sorted(s.name for s in listed),
         "in_delft": len(in_delft),

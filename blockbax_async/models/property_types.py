@@ -38,6 +38,11 @@ class PropertyValue:
     image: Image | None = None
     area: Area | None = None
 
+    def get_value(self) -> str | float | Location | MapLayer | Image | Area | None:
+        """The value, whichever kind is set (the official SDK's name)."""
+        values = (self.text, self.number, self.location, self.map_layer, self.image, self.area)
+        return next((value for value in values if value is not None), None)
+
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
 class PropertyType:

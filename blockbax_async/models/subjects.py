@@ -62,6 +62,12 @@ class SubjectProperty:
     caption: str | None = None
     inherit: bool | None = None
 
+    def get_value(self) -> str | float | Location | MapLayer | Image | Area | None:
+        """The value, whichever kind is set (the official SDK's name); ``None`` when the
+        property refers to a value by ``value_id`` only."""
+        values = (self.text, self.number, self.location, self.map_layer, self.image, self.area)
+        return next((value for value in values if value is not None), None)
+
     def _prune_for_write(self, data: dict[str, Any]) -> None:
         if self.inherit:
             data.pop("valueId", None)

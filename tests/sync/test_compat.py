@@ -24,6 +24,7 @@ from .test_client import seed_subjects
 
 EXPECTED = {
     "project": "Emulated project",
+    "cities": ["Delft", "Leiden"],
     "metric": ["temperature", "NUMBER", True],
     "subjects": [f"Building {n}" for n in range(4)],
     "in_delft": 2,
