@@ -79,10 +79,15 @@ _stagings: weakref.WeakSet[MeasurementsNamespace] = weakref.WeakSet()
 
 
 def _forked() -> None:
+    # In the child: no loop thread, and locks perhaps held by threads that are gone.
     for portal in list(_live_portals):
         portal.forked = True
+        portal._lock = threading.Lock()
     for staging in list(_stagings):
         staging._soft = -1
+        staging._lock = threading.Lock()
+    for client in list(_open_clients):
+        client._closing = threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):
