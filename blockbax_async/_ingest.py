@@ -707,7 +707,11 @@ OnResult = Callable[[FlushResult], object]
 
 
 class Ingestor:
-    """The measurement queue of one client; ``client.measurements`` builds on it."""
+    """The measurement queue of one client; ``client.measurements`` builds on it.
+
+    Like the rest of the client it belongs to one event loop: call it from that loop's
+    thread (``blockbax_async.sync`` does the hop for blocking code).
+    """
 
     def __init__(self, transport: Transport, settings: IngestSettings | None = None) -> None:
         self._transport = transport
@@ -1109,6 +1113,8 @@ class Ingestor:
         maker = _SubjectMaker(self._transport) if self._auto_create else None
         try:
             await self._drain(lane, result, todo, None, maker)
+        except Exception:  # nobody awaits this task: say it here, the batch stays queued
+            logger.exception("sending lane %d failed unexpectedly", lane.index)
         finally:
             self._changed.set()
             if len(lane) >= self._batch:
