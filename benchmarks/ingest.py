@@ -8,6 +8,7 @@
 
     .venv/bin/python -m benchmarks.ingest             # the full run, a minute or two
     .venv/bin/python -m benchmarks.ingest --quick     # a smaller smoke run
+    .venv/bin/python -m benchmarks.ingest --part e2e  # one part: queue or e2e
 """
 
 from __future__ import annotations
@@ -255,29 +256,13 @@ async def bench_end_to_end(
 # -- report ----------------------------------------------------------------------------------------
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--calls", type=int, default=1_000_000, help="queue() calls")
-    parser.add_argument("--measurements", type=int, default=200_000, help="end to end")
-    parser.add_argument("--lanes", type=int, default=8, help="lanes = raw aiohttp concurrency")
-    parser.add_argument("--repeat", type=int, default=5, help="end-to-end runs (median)")
-    parser.add_argument("--no-official", action="store_true", help="skip the official SDK")
-    parser.add_argument("--quick", action="store_true", help="small sizes, a smoke run")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.calls, args.measurements, args.repeat = 100_000, 20_000, 2
-
-    per_call, in_queue = bench_queue_time(args.calls, 3)
-    memory = bench_queue_memory(args.calls)
-    variants = bench_queue_variants(max(args.calls // 5, 1000))
-    official_queue = None if args.no_official else bench_official_queue(min(args.calls, 100_000))
-    count = args.measurements
-    with emulator_process(seed=seed_subjects, seed_args=(SUBJECTS, METRICS)) as server:
-        runs = asyncio.run(
-            bench_end_to_end(server, count, args.lanes, args.repeat, not args.no_official)
-        )
-
-    print(f"\n## queue(): {args.calls:,} calls, number + epoch ms date, 1,000 ingestion IDs\n")
+def report_queue(calls: int, official: bool) -> None:
+    """Print the queue() tables."""
+    per_call, in_queue = bench_queue_time(calls, 5)
+    memory = bench_queue_memory(calls)
+    variants = bench_queue_variants(max(calls // 5, 1000))
+    official_queue = bench_official_queue(min(calls, 100_000)) if official else None
+    print(f"\n## queue(): {calls:,} calls, number + epoch ms date, 1,000 ingestion IDs\n")
     print("| measure | value |")
     print("|---|---|")
     print(f"| caller's loop with queue(), per call | {per_call:.3f} µs |")
@@ -290,13 +275,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("|---|---|---|")
     for name, total, net in variants:
         print(f"| {name} | {total:.3f} | {net:.3f} |")
+
+
+def report_end_to_end(count: int, lanes: int, repeat: int, official: bool) -> None:
+    """Print the end-to-end table."""
+    with emulator_process(seed=seed_subjects, seed_args=(SUBJECTS, METRICS)) as server:
+        runs = asyncio.run(bench_end_to_end(server, count, lanes, repeat, official))
     best = {k: count / min(v) for k, v in runs.items() if v}
     median = {k: count / statistics.median(v) for k, v in runs.items() if v}
     raw = max(best["raw_same"], best["raw_order"])
     raw_median = max(median["raw_same"], median["raw_order"])
     print(
         f"\n## End to end: {count:,} number measurements over 1,000 ingestion IDs, "
-        f"{args.lanes} in flight, best and median of {args.repeat} interleaved runs\n"
+        f"{lanes} in flight, best and median of {repeat} interleaved runs\n"
     )
     print("| client | measurements/s, best | ratio | measurements/s, median | ratio |")
     print("|---|---|---|---|---|")
@@ -317,6 +308,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("\nratios are to the faster raw aiohttp variant")
     if "official" in best:
         print(f"blockbax_async / official SDK: {best['ours'] / best['official']:.1f}x")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--calls", type=int, default=1_000_000, help="queue() calls")
+    parser.add_argument("--measurements", type=int, default=200_000, help="end to end")
+    parser.add_argument("--lanes", type=int, default=8, help="lanes = raw aiohttp concurrency")
+    parser.add_argument("--repeat", type=int, default=5, help="end-to-end runs")
+    parser.add_argument("--no-official", action="store_true", help="skip the official SDK")
+    parser.add_argument("--part", choices=("all", "queue", "e2e"), default="all")
+    parser.add_argument("--quick", action="store_true", help="small sizes, a smoke run")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.calls, args.measurements, args.repeat = 100_000, 20_000, 2
+    if args.part in ("all", "queue"):
+        report_queue(args.calls, not args.no_official)
+    if args.part in ("all", "e2e"):
+        report_end_to_end(args.measurements, args.lanes, args.repeat, not args.no_official)
 
 
 if __name__ == "__main__":
