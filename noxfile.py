@@ -9,6 +9,14 @@ nox.options.error_on_missing_interpreters = True
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3.11"
+OFFICIAL_SDK_REQUIREMENTS = [
+    "pydantic",
+    "pydantic-extra-types",
+    "python-dateutil",
+    "pytz",
+    "requests",
+    "tenacity",
+]
 
 
 @nox.session(python=PYTHON)
@@ -42,6 +50,8 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """The benchmark table, beside raw aiohttp (and the official SDK when installable)."""
-    session.install("-e", ".")
+    """The benchmark table, beside raw aiohttp and the official SDK; JSON and a chart."""
+    session.install("-e", ".", "matplotlib", *OFFICIAL_SDK_REQUIREMENTS)
+    # Its wheel pins a certifi newer than some registries hold: its requirements come above.
+    session.install("--no-deps", "blockbax-sdk==1.8.1")
     session.run("python", "-m", "benchmarks", *session.posargs)

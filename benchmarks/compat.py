@@ -23,6 +23,7 @@ from typing import Any
 from blockbax_async.sync import HttpClient
 
 from ._emulator_process import emulator_process
+from ._report import Figure
 
 START = 1_700_000_000_000
 MINUTE = 60_000
@@ -139,6 +140,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     print(json.dumps(run(subjects=args.subjects, points=args.points, runs=args.runs), indent=2))
+
+
+def figures(quick: bool = False) -> list[Figure]:
+    """The migration row of the ``python -m benchmarks`` table (median wall seconds)."""
+    found = run(subjects=10 if quick else 50, points=500 if quick else 2000, runs=1 if quick else 3)
+    name = f"an official-SDK script, {found['measurements']:,} measurements, sync.HttpClient"
+    return [Figure(name, "s", found["ours_s"], None, found.get("official_s"))]
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from blockbax_async import AsyncClient, IngestSettings
 from blockbax_async._ingest import lane_of
 
 from ._emulator_process import EmulatorProcess, emulator_process, seed_subjects
+from ._report import Figure
 
 BASE_MS = 1_700_000_000_000
 SUBJECTS, METRICS = 250, 4  # 1,000 ingestion IDs
@@ -335,3 +336,27 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def figures(quick: bool = False) -> list[Figure]:
+    """The ingestion rows of the ``python -m benchmarks`` table."""
+    calls, count, repeat = (100_000, 20_000, 2) if quick else (1_000_000, 200_000, 5)
+    per_call, _ = bench_queue_time(calls, 3)
+    memory = bench_queue_memory(calls)
+    official_queue = bench_official_queue(min(calls, 100_000))
+    with emulator_process(seed=seed_subjects, seed_args=(SUBJECTS, METRICS)) as server:
+        runs = asyncio.run(bench_end_to_end(server, count, 8, repeat, official=True))
+    rate = {k: count / statistics.median(v) for k, v in runs.items() if v}
+    return [
+        Figure(
+            f"ingest {count:,} numbers over 1,000 IDs, queue() + flush() "
+            "(baseline: the same bodies, pre-serialized)",
+            "measurements/s",
+            rate["ours"],
+            rate["raw_same"],
+            rate.get("official"),
+            higher_is_better=True,
+        ),
+        Figure("queue() per call, caller's loop included", "µs", per_call, None, official_queue),
+        Figure("memory per queued measurement", "bytes", memory),
+    ]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import math
 import multiprocessing
 import statistics
@@ -38,6 +39,7 @@ from blockbax_async import AsyncClient
 from blockbax_async.emulator import State
 
 from ._emulator_process import EmulatorProcess, emulator_process
+from ._report import Figure
 
 PAGE = 200
 
@@ -275,3 +277,24 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def figures(quick: bool = False) -> list[Figure]:
+    """The listing row of the ``python -m benchmarks`` table (median wall times, ms)."""
+    count, runs = (2_000, 3) if quick else (10_000, 5)
+    contenders: dict[str, Callable[[EmulatorProcess], int]] = {
+        "ours": lambda server: asyncio.run(ours(server)),
+        "raw": lambda server: asyncio.run(raw_aiohttp(server, fast_json=False)),
+    }
+    if _official_installed():
+        contenders["official"] = official
+    with emulator_process(seed=seed_listing, seed_args=(count,)) as server:
+        for run in contenders.values():
+            _time(functools.partial(run, server), count)  # warm up
+        times: dict[str, list[float]] = {name: [] for name in contenders}
+        for _ in range(runs):
+            for name, run in contenders.items():
+                times[name].append(_time(functools.partial(run, server), count)[0])
+    ms = {name: statistics.median(samples) * 1000 for name, samples in times.items()}
+    name = f"list {count:,} subjects as models (baseline: raw pages in sequence, dicts)"
+    return [Figure(name, "ms", ms["ours"], ms["raw"], ms.get("official"))]

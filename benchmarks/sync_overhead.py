@@ -21,11 +21,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 import anyio.from_thread
 
 from blockbax_async import AsyncClient, IngestSettings, sync
 
 from ._emulator_process import emulator_process
+from ._report import Figure
 
 BLOCK = 20  # small blocks, interleaved, so that the machine's drift hits every way alike
 ID = "subject-0$metric-0"
@@ -53,7 +55,7 @@ def _gets(base_url: str, project_id: str, api_key: str, gets: int) -> dict[str, 
     """Median seconds of a GET three ways, interleaved in rounds of ``BLOCK`` calls each;
     and the median over rounds of each way's time relative to the async one in that round
     (pairing blocks run side by side cancels the drift of a shared machine)."""
-    found: dict[str, list[float]] = {"async": [], "sync": [], "anyio_portal": []}
+    found: dict[str, list[float]] = {"async": [], "sync": [], "anyio_portal": [], "raw": []}
     ratios: dict[str, list[float]] = {"sync": [], "anyio_portal": []}
     options: dict[str, Any] = {"base_url": base_url, "rate_limit": False}
     loop = asyncio.new_event_loop()
@@ -63,7 +65,10 @@ def _gets(base_url: str, project_id: str, api_key: str, gets: int) -> dict[str, 
         anyio.from_thread.start_blocking_portal() as portal,
     ):
         portal_client = AsyncClient(project_id, api_key, **options)
+        raw = loop.run_until_complete(_raw_session(api_key))
+        url = f"{base_url}/v1/projects/{project_id}"
         ways: dict[str, Callable[[], list[float]]] = {
+            "raw": lambda: loop.run_until_complete(_timed_raw(raw, url, BLOCK)),
             "async": lambda: loop.run_until_complete(_timed_awaits(direct, BLOCK)),
             "sync": lambda: _timed_calls(blocking.project.get, BLOCK),
             "anyio_portal": lambda: _timed_calls(
@@ -80,10 +85,35 @@ def _gets(base_url: str, project_id: str, api_key: str, gets: int) -> dict[str, 
             for name in ratios:
                 ratios[name].append(statistics.median(block[name]) / baseline)
         portal.call(portal_client.aclose)
+    loop.run_until_complete(raw.close())
     loop.run_until_complete(direct.aclose())
     loop.close()
     medians = {name: statistics.median(times) for name, times in found.items()}
     return medians | {f"{name}_ratio": statistics.median(r) for name, r in ratios.items()}
+
+
+async def _raw_session(api_key: str) -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(headers={"Authorization": f"ApiKey {api_key}"})
+
+
+async def _timed_raw(session: aiohttp.ClientSession, url: str, count: int) -> list[float]:
+    times = []
+    for _ in range(count):
+        began = time.perf_counter()
+        async with session.get(url) as response:
+            await response.json()
+        times.append(time.perf_counter() - began)
+    return times
+
+
+def _official_get(base_url: str, project_id: str, api_key: str, gets: int) -> float | None:
+    """Median seconds of the official SDK's ``get_project_details()``, when installed."""
+    try:
+        from blockbax_sdk import HttpClient
+    except ImportError:
+        return None
+    client = HttpClient(api_key, project_id, endpoint=base_url)
+    return statistics.median(_timed_calls(client.get_project_details, gets))
 
 
 def _queue_costs(count: int) -> dict[str, float]:
@@ -126,18 +156,32 @@ def run(*, gets: int = 1000, queued: int = 200_000) -> dict[str, Any]:
     in percent (median over interleaved rounds); ``queue()`` cost per call (nanoseconds)."""
     with emulator_process() as server:
         medians = _gets(server.base_url, server.project_id, server.api_key, gets)
+        official = _official_get(server.base_url, server.project_id, server.api_key, gets // 5)
     costs = _queue_costs(queued)
     return {
         "gets_each": max(1, gets // BLOCK) * BLOCK,
         "get_async_us": round(medians["async"] * 1e6, 1),
         "get_sync_us": round(medians["sync"] * 1e6, 1),
         "get_anyio_portal_us": round(medians["anyio_portal"] * 1e6, 1),
+        "get_raw_aiohttp_us": round(medians["raw"] * 1e6, 1),
         "sync_overhead_pct": round((medians["sync_ratio"] - 1) * 100, 1),
         "anyio_portal_overhead_pct": round((medians["anyio_portal_ratio"] - 1) * 100, 1),
         "queue_async_ns": round(costs["async"] * 1e9),
         "queue_sync_ns": round(costs["sync"] * 1e9),
         "queue_http_client_ns": round(costs["http_client"] * 1e9),
+        "get_official_us": None if official is None else round(official * 1e6, 1),
     }
+
+
+def figures(quick: bool = False) -> list[Figure]:
+    """The sync rows of the ``python -m benchmarks`` table (median µs per GET)."""
+    found = run(gets=200 if quick else 600, queued=50_000 if quick else 200_000)
+    return [
+        Figure("GET the project, awaited", "µs", found["get_async_us"],
+               found["get_raw_aiohttp_us"], found["get_official_us"]),
+        Figure("GET the project, sync.Client (baseline: the awaited GET)", "µs",
+               found["get_sync_us"], found["get_async_us"], found["get_official_us"]),
+    ]  # fmt: skip
 
 
 def main() -> None:
