@@ -19,10 +19,18 @@ OFFICIAL_SDK_REQUIREMENTS = [
 ]
 
 
+def _install_official_sdk(session: nox.Session) -> None:
+    # Its wheel pins a certifi newer than the registry holds: install its other requirements,
+    # then the package itself without them.
+    session.install(*OFFICIAL_SDK_REQUIREMENTS)
+    session.install("--no-deps", "blockbax-sdk==1.8.1")
+
+
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """The whole test suite against the bundled emulator."""
+    """The whole test suite against the bundled emulator, the official SDK beside ours."""
     session.install("-e", ".[test]")
+    _install_official_sdk(session)
     session.run("pytest", *session.posargs)
 
 
@@ -51,7 +59,6 @@ def docs(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """The benchmark table, beside raw aiohttp and the official SDK; JSON and a chart."""
-    session.install("-e", ".", "matplotlib", *OFFICIAL_SDK_REQUIREMENTS)
-    # Its wheel pins a certifi newer than some registries hold: its requirements come above.
-    session.install("--no-deps", "blockbax-sdk==1.8.1")
+    session.install("-e", ".", "matplotlib")
+    _install_official_sdk(session)
     session.run("python", "-m", "benchmarks", *session.posargs)
