@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import aiohttp
 import pytest
 
 from blockbax_async import AsyncClient
@@ -201,3 +202,13 @@ async def test_user_agent_and_auth_header(canned: Canned) -> None:
     assert headers["Authorization"] == "ApiKey tok"
     assert headers["User-Agent"].startswith("blockbax-async/")
     assert "aiohttp/" in headers["User-Agent"] and "python/" in headers["User-Agent"]
+
+
+async def test_own_session_is_used_and_left_open(canned: Canned) -> None:
+    canned.body = '{"name": "x"}'
+    async with aiohttp.ClientSession() as session:
+        async with AsyncClient("p", "tok", base_url=canned.base_url, session=session) as client:
+            await client.project.get()
+        assert not session.closed
+        (request,) = canned.seen
+        assert request.headers["Authorization"] == "ApiKey tok"
