@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from .._vocabulary import EVENT_LEVELS
 from ._query import (
     fail,
     flag,
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 __all__ = ["add_event_routes", "select_alarms", "select_events"]
 
 ROOT = "/v1/projects/{project_id}"
-EVENT_LEVELS = ("OK", "INFORMATION", "WARNING", "PROBLEM")
 EVENT_SORTS = ("startDate", "endDate", "id", "eventLevel", "subjectId", "eventTriggerId")
 ALARM_SORTS = ("id", "createdDate", "updatedDate", "priority", "status", "subjectId")
 

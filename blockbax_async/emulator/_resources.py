@@ -15,6 +15,13 @@ from typing import Any
 
 import attrs
 
+from .._vocabulary import (
+    COMPARISON_OPERATORS,
+    EVENT_LEVELS,
+    OPERAND_TYPES,
+    PERIOD_UNITS,
+    PROPERTY_DATA_TYPES,
+)
 from ._query import fail as _fail
 from ._query import has_property_values, id_list, property_value_clauses
 from ._state import Invalid, ResourceSpec, State, require
@@ -34,9 +41,6 @@ class Collection(ResourceSpec):
     deleted: Hook | None = None
 
 
-PROPERTY_DATA_TYPES = {"TEXT", "NUMBER", "LOCATION", "MAP_LAYER", "IMAGE", "AREA"}
-METRIC_DATA_TYPES = {"NUMBER", "LOCATION", "TEXT"}
-EVENT_LEVELS = ("OK", "INFORMATION", "WARNING", "PROBLEM")
 _VALUE_FIELD = {
     "TEXT": "text",
     "NUMBER": "number",
@@ -190,7 +194,7 @@ def _property_type(
 ) -> dict[str, Any]:
     name = require(body, "name", str)
     external_id = require(body, "externalId", str)
-    data_type = _choice(body, "dataType", sorted(PROPERTY_DATA_TYPES))
+    data_type = _choice(body, "dataType", PROPERTY_DATA_TYPES)
     predefined = body.get("predefinedValues")
     if not isinstance(predefined, bool):
         raise _fail(f"predefinedValues: must be true or false ({predefined!r})")
@@ -532,37 +536,11 @@ def _select_subjects(state: State, query: dict[str, str]) -> list[dict[str, Any]
 
 # -- event triggers -----------------------------------------------------------------------
 
-_OPERAND_TYPES = ("METRIC", "PROPERTY_TYPE", "STATIC_VALUE", "VALUE_CHANGE", "CALCULATION")
-_UNITS = ("MILLISECOND", "SECOND", "MINUTE", "HOUR", "DAY", "WEEK")
-_COMPARISONS = {
-    "THRESHOLD": (
-        "LESS_THAN",
-        "LESS_THAN_OR_EQUALS",
-        "EQUALS",
-        "NOT_EQUALS",
-        "GREATER_THAN_OR_EQUALS",
-        "GREATER_THAN",
-    ),
-    "TEXT_MATCH": (
-        "EQUALS",
-        "NOT_EQUALS",
-        "CONTAINS",
-        "NOT_CONTAINS",
-        "STARTS_WITH",
-        "NOT_STARTS_WITH",
-        "ENDS_WITH",
-        "NOT_ENDS_WITH",
-        "MATCHES_REGEX",
-        "NOT_MATCHES_REGEX",
-    ),
-    "GEOFENCE": ("CONTAINS", "NOT_CONTAINS"),
-}
-
 
 def _period(value: Any, where: str) -> None:
     if not isinstance(value, dict):
         raise _fail(f"{where}: must be an object with unit and amount")
-    _choice(value, "unit", _UNITS, f"{where}.")
+    _choice(value, "unit", PERIOD_UNITS, f"{where}.")
     amount = require(value, "amount", int)
     if amount < 1:
         raise _fail(f"{where}.amount: must be 1 or more ({amount!r})")
@@ -571,7 +549,7 @@ def _period(value: Any, where: str) -> None:
 def _operand(value: Any, where: str, depth: int = 0) -> None:
     if not isinstance(value, dict):
         raise _fail(f"{where}: must be an object")
-    kind = _choice(value, "type", _OPERAND_TYPES, f"{where}.")
+    kind = _choice(value, "type", OPERAND_TYPES, f"{where}.")
     if kind in ("METRIC", "PROPERTY_TYPE"):
         require(value, "id", str)
     if isinstance(value.get("aggregation"), dict):
@@ -594,8 +572,8 @@ def _condition_set(value: Any, where: str) -> dict[str, Any]:
         at = f"{where}.inputConditions[{index}]"
         if not isinstance(condition, dict):
             raise _fail(f"{at}: must be an object")
-        kind = _choice(condition, "type", tuple(_COMPARISONS), f"{at}.")
-        _choice(condition, "comparisonOperator", _COMPARISONS[kind], f"{at}.")
+        kind = _choice(condition, "type", tuple(COMPARISON_OPERATORS), f"{at}.")
+        _choice(condition, "comparisonOperator", COMPARISON_OPERATORS[kind], f"{at}.")
         for side in ("leftOperand", "rightOperand"):
             _operand(condition.get(side), f"{at}.{side}")
     for key in ("durationCondition", "occurrenceCondition"):

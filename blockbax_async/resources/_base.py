@@ -16,7 +16,6 @@ from ..errors import ValidationError
 from ..models._converter import structure, unstructure
 
 __all__ = [
-    "EVENT_LEVELS",
     "DateArg",
     "Id",
     "Ids",
@@ -43,8 +42,6 @@ Id = str | UUID
 Ids = Sequence[Id] | None
 DateArg = datetime | int | str | None
 PropertyValueIds = Sequence[Id | Sequence[Id]] | Id | None
-
-EVENT_LEVELS = ("OK", "INFORMATION", "WARNING", "PROBLEM")
 
 
 def check_id(value: str | UUID, field: str = "id") -> str:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from .._pagination import Paginator
+from .._vocabulary import ALARM_PRIORITIES, ALARM_STATUSES
 from ..errors import ValidationError
 from ..models import Alarm, AlarmActivity
 from ._base import (
@@ -20,9 +21,6 @@ from ._base import (
 from .events import check_sort
 
 __all__ = ["AlarmsResource"]
-
-STATUSES = ("UNACKED", "ACKED", "ON_HOLD", "CLOSED")
-PRIORITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
 
 
 def _alarm_id(alarm_id: int | str) -> str:
@@ -67,8 +65,8 @@ class AlarmsResource(Resource):
         ``"createdDate,desc"``.
         """
         params = {
-            "statuses": check_choices("statuses", statuses, STATUSES),
-            "priorities": check_choices("priorities", priorities, PRIORITIES),
+            "statuses": check_choices("statuses", statuses, ALARM_STATUSES),
+            "priorities": check_choices("priorities", priorities, ALARM_PRIORITIES),
             "active": active,
             "fromDate": date_param("from_date", from_date),
             "toDate": date_param("to_date", to_date),

@@ -6,40 +6,21 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import ClassVar
 
 from .._pagination import Paginator
+from .._vocabulary import (
+    COMPARISON_OPERATORS,
+    EVALUATION_CONSTRAINTS,
+    EVALUATION_TRIGGERS,
+    EVENT_LEVELS,
+    OPERAND_TYPES,
+    PERIOD_UNITS,
+)
 from ..errors import ValidationError
 from ..models import EventRule, EventTrigger, SubjectFilter
-from ._base import EVENT_LEVELS, CrudResource, Id, attribute_values, one_of, required, required_id
+from ._base import CrudResource, Id, attribute_values, one_of, required, required_id
 
 __all__ = ["EventTriggersResource"]
 
-EVALUATION_TRIGGERS = ("INPUT_METRICS", "SUBJECT_METRICS")
-EVALUATION_CONSTRAINTS = ("NONE", "ALL_TIMESTAMPS_MATCH")
 _CONDITIONS = "event_rules[].condition_sets[].input_conditions[]"
-_OPERAND_TYPES = ("METRIC", "PROPERTY_TYPE", "STATIC_VALUE", "VALUE_CHANGE", "CALCULATION")
-_UNITS = ("MILLISECOND", "SECOND", "MINUTE", "HOUR", "DAY", "WEEK")
-COMPARISON_OPERATORS = {
-    "THRESHOLD": (
-        "LESS_THAN",
-        "LESS_THAN_OR_EQUALS",
-        "EQUALS",
-        "NOT_EQUALS",
-        "GREATER_THAN_OR_EQUALS",
-        "GREATER_THAN",
-    ),
-    "TEXT_MATCH": (
-        "EQUALS",
-        "NOT_EQUALS",
-        "CONTAINS",
-        "NOT_CONTAINS",
-        "STARTS_WITH",
-        "NOT_STARTS_WITH",
-        "ENDS_WITH",
-        "NOT_ENDS_WITH",
-        "MATCHES_REGEX",
-        "NOT_MATCHES_REGEX",
-    ),
-    "GEOFENCE": ("CONTAINS", "NOT_CONTAINS"),
-}
 
 
 class EventTriggersResource(CrudResource[EventTrigger]):
@@ -53,12 +34,12 @@ class EventTriggersResource(CrudResource[EventTrigger]):
         "evaluation_constraint": EVALUATION_CONSTRAINTS,
         "event_rules[].event_level": EVENT_LEVELS,
         f"{_CONDITIONS}.type": tuple(COMPARISON_OPERATORS),
-        f"{_CONDITIONS}.left_operand.type": _OPERAND_TYPES,
-        f"{_CONDITIONS}.right_operand.type": _OPERAND_TYPES,
+        f"{_CONDITIONS}.left_operand.type": OPERAND_TYPES,
+        f"{_CONDITIONS}.right_operand.type": OPERAND_TYPES,
         f"{_CONDITIONS}.left_operand.aggregation.function": ("MIN", "MAX", "SUM", "COUNT", "AVG"),
-        f"{_CONDITIONS}.left_operand.aggregation.period.unit": _UNITS,
-        "event_rules[].condition_sets[].duration_condition.period.unit": _UNITS,
-        "event_rules[].condition_sets[].occurrence_condition.period.unit": _UNITS,
+        f"{_CONDITIONS}.left_operand.aggregation.period.unit": PERIOD_UNITS,
+        "event_rules[].condition_sets[].duration_condition.period.unit": PERIOD_UNITS,
+        "event_rules[].condition_sets[].occurrence_condition.period.unit": PERIOD_UNITS,
     }
     required_on_create = (
         "evaluation_trigger",

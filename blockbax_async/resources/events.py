@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 from .._pagination import Paginator
+from .._vocabulary import EVENT_LEVELS
 from ..errors import ValidationError
 from ..models import Event
 from ._base import (
-    EVENT_LEVELS,
     DateArg,
     Ids,
     PropertyValueIds,

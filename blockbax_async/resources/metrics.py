@@ -7,14 +7,13 @@ from collections.abc import Collection, Mapping
 from typing import ClassVar
 
 from .._pagination import Paginator
+from .._vocabulary import MAPPING_LEVELS, METRIC_DATA_TYPES
 from ..errors import ValidationError
 from ..models import Metric
 from ._base import CrudResource, Id, Ids, check_ids, one_of, required, required_id
 
 __all__ = ["MetricsResource"]
 
-DATA_TYPES = ("NUMBER", "LOCATION", "TEXT")
-MAPPING_LEVELS = ("OWN", "CHILD")
 _COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
 
 
@@ -25,7 +24,7 @@ class MetricsResource(CrudResource[Metric]):
     model = Metric
     required_fields = ("subject_type_id", "name", "data_type", "type")
     choices: ClassVar[Mapping[str, Collection[str]]] = {
-        "data_type": DATA_TYPES,
+        "data_type": METRIC_DATA_TYPES,
         "type": ("INGESTED",),
         "mapping_level": MAPPING_LEVELS,
     }
@@ -76,7 +75,7 @@ class MetricsResource(CrudResource[Metric]):
             item = Metric(
                 subject_type_id=required_id("subject_type_id", subject_type_id),
                 name=required("name", name),
-                data_type=one_of("data_type", required("data_type", data_type), DATA_TYPES),
+                data_type=one_of("data_type", required("data_type", data_type), METRIC_DATA_TYPES),
                 external_id=required("external_id", external_id),
                 mapping_level=one_of("mapping_level", mapping_level, MAPPING_LEVELS),
                 type=one_of("type", type, ("INGESTED",)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from .._pagination import Paginator
+from .._vocabulary import SUBJECT_IDS_MODES
 from ..models import IngestionId, Subject, SubjectProperty
 from ._base import (
     CrudResource,
@@ -20,8 +21,6 @@ from ._base import (
 )
 
 __all__ = ["SubjectsResource"]
-
-SUBJECT_IDS_MODES = ("SELF", "CHILDREN", "ALL")
 
 
 class SubjectsResource(CrudResource[Subject]):

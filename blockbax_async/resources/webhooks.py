@@ -6,10 +6,11 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any, ClassVar
 
 from .._pagination import CursorPaginator, Page, Paginator
+from .._vocabulary import EVENT_LEVELS
 from ..errors import ValidationError
 from ..models import EventTriggerFilter, SubjectFilter, Webhook, WebhookResponse
 from ..models._converter import structure
-from ._base import EVENT_LEVELS, CrudResource, Id, check_choices, check_id, one_of, required
+from ._base import CrudResource, Id, check_choices, check_id, one_of, required
 
 __all__ = ["WebhooksResource"]
 
