@@ -3,12 +3,16 @@ type, metrics and subjects, for the resource tests to work on."""
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from typing import Any
 
 import attrs
 import pytest
 
 from blockbax_async import AsyncClient
+from blockbax_async.emulator import Emulator
+from blockbax_async.errors import ValidationError
 from blockbax_async.models import (
     Metric,
     PropertyType,
@@ -93,3 +97,17 @@ async def world(client: AsyncClient) -> World:
             )
         )
     return world
+
+
+async def assert_refused_before_sending(
+    emulator: Emulator, call: Callable[[], object], message: str
+) -> None:
+    """``call()`` (awaited when it gives an awaitable) raises a ``ValidationError`` naming
+    ``message``, and nothing reached the server."""
+    emulator.requests.clear()
+    with pytest.raises(ValidationError) as caught:
+        result = call()
+        if inspect.isawaitable(result):
+            await result
+    assert message in str(caught.value)
+    assert emulator.requests == []

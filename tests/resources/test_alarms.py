@@ -9,9 +9,9 @@ import pytest
 
 from blockbax_async import AsyncClient
 from blockbax_async.emulator import Emulator, seed
-from blockbax_async.errors import NotFoundError, ValidationError
+from blockbax_async.errors import NotFoundError
 
-from .conftest import World
+from .conftest import World, assert_refused_before_sending
 
 T0 = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
 
@@ -128,7 +128,4 @@ async def test_activity(emulator: Emulator, client: AsyncClient, alarms: list[An
 async def test_checked_before_sending(
     emulator: Emulator, client: AsyncClient, call: Any, message: str
 ) -> None:
-    with pytest.raises(ValidationError) as caught:
-        await call(client)
-    assert message in str(caught.value)
-    assert emulator.requests == []
+    await assert_refused_before_sending(emulator, lambda: call(client), message)

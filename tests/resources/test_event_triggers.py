@@ -8,7 +8,7 @@ import pytest
 
 from blockbax_async import AsyncClient
 from blockbax_async.emulator import Emulator
-from blockbax_async.errors import APIError, NotFoundError, ValidationError
+from blockbax_async.errors import APIError, NotFoundError
 from blockbax_async.models import (
     Aggregation,
     ConditionSet,
@@ -23,7 +23,7 @@ from blockbax_async.models import (
     TimeRange,
 )
 
-from .conftest import World
+from .conftest import World, assert_refused_before_sending
 
 
 def _rules(metric_id: str, operator: str = "GREATER_THAN") -> list[EventRule]:
@@ -170,8 +170,6 @@ async def test_evaluation_triggers_object_is_accepted(client: AsyncClient, world
 async def test_checked_before_sending(
     emulator: Emulator, client: AsyncClient, world: World, changes: dict[str, Any], message: str
 ) -> None:
-    emulator.requests.clear()
-    with pytest.raises(ValidationError) as caught:
-        await _create(client, world, **changes)
-    assert message in str(caught.value)
-    assert emulator.requests == []
+    await assert_refused_before_sending(
+        emulator, lambda: _create(client, world, **changes), message
+    )

@@ -8,10 +8,10 @@ import pytest
 
 from blockbax_async import AsyncClient
 from blockbax_async.emulator import Emulator
-from blockbax_async.errors import APIError, NotFoundError, ValidationError
+from blockbax_async.errors import APIError, NotFoundError
 from blockbax_async.models import Metric
 
-from .conftest import World
+from .conftest import World, assert_refused_before_sending
 
 
 async def _names(client: AsyncClient, **filters: Any) -> list[str]:
@@ -128,10 +128,7 @@ def _metric(**changes: Any) -> Metric:
 async def test_checked_before_sending(
     emulator: Emulator, client: AsyncClient, call: Any, message: str
 ) -> None:
-    with pytest.raises(ValidationError) as caught:
-        await call(client)
-    assert message in str(caught.value)
-    assert emulator.requests == []
+    await assert_refused_before_sending(emulator, lambda: call(client), message)
 
 
 async def test_update_keeps_values_the_server_sent(

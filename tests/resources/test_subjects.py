@@ -9,10 +9,10 @@ import pytest
 
 from blockbax_async import AsyncClient
 from blockbax_async.emulator import Emulator
-from blockbax_async.errors import APIError, NotFoundError, ValidationError
+from blockbax_async.errors import APIError, NotFoundError
 from blockbax_async.models import IngestionId, Subject, SubjectProperty
 
-from .conftest import World, value_ids
+from .conftest import World, assert_refused_before_sending, value_ids
 
 
 async def _names(client: AsyncClient, **filters: Any) -> list[str]:
@@ -263,7 +263,4 @@ async def test_server_rules(client: AsyncClient, world: World) -> None:
 async def test_checked_before_sending(
     emulator: Emulator, client: AsyncClient, call: Any, message: str
 ) -> None:
-    with pytest.raises(ValidationError) as caught:
-        await call(client)
-    assert message in str(caught.value)
-    assert emulator.requests == []
+    await assert_refused_before_sending(emulator, lambda: call(client), message)

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from blockbax_async import AsyncClient
 from blockbax_async.emulator import Emulator, seed
-from blockbax_async.errors import APIError, NotFoundError, ValidationError
+from blockbax_async.errors import APIError, NotFoundError
 from blockbax_async.models import (
     EventTriggerFilter,
     PropertyValuesFilter,
@@ -21,6 +21,7 @@ from blockbax_async.models import (
 )
 
 from ..conftest import ClientFactory
+from .conftest import assert_refused_before_sending
 
 
 async def test_round_trip(emulator: Emulator, client: AsyncClient) -> None:
@@ -191,7 +192,4 @@ async def test_server_rules(client: AsyncClient) -> None:
 async def test_checked_before_sending(
     emulator: Emulator, client: AsyncClient, call: Any, message: str
 ) -> None:
-    with pytest.raises(ValidationError) as caught:
-        await call(client)
-    assert message in str(caught.value)
-    assert emulator.requests == []
+    await assert_refused_before_sending(emulator, lambda: call(client), message)
