@@ -28,14 +28,13 @@ from typing import Any, NamedTuple
 import attrs
 import orjson
 
-from ._retry import RetryPolicy, backoff, is_retryable
+from ._retry import retry_delay
 from ._transport import Transport
 from .errors import (
     APIError,
     BlockbaxError,
     ClientStateError,
     QueueFullError,
-    RateLimitError,
     ValidationError,
 )
 from .models._common import Location
@@ -56,7 +55,6 @@ __all__ = [
     "lane_of",
     "match_ids",
     "read_answer",
-    "retry_delay",
     "to_epoch_ms",
 ]
 
@@ -637,19 +635,6 @@ def keeps_batch(error: BlockbaxError) -> bool:
     """Whether a batch that failed with ``error`` stays queued. Only a refusal of the batch
     itself (400, 413, 422) hands it back: sending it again cannot succeed."""
     return not (isinstance(error, APIError) and error.status in _DATA_REFUSED)
-
-
-def retry_delay(
-    error: BlockbaxError, policy: RetryPolicy, attempt: int, remaining: float
-) -> float | None:
-    """Seconds before sending a failed batch again, or ``None`` to give up: transient
-    failures only, at most ``policy.max_retries`` times, within ``remaining`` seconds."""
-    if not is_retryable(error) or attempt > policy.max_retries:
-        return None
-    delay = backoff(policy, attempt)
-    if isinstance(error, RateLimitError) and error.retry_after is not None:
-        delay = error.retry_after
-    return None if delay > remaining else delay
 
 
 # -- the queue ----------------------------------------------------------------------------------

@@ -6,9 +6,9 @@ import random
 
 import attrs
 
-from .errors import APIError, BlockbaxError, TransportError
+from .errors import APIError, BlockbaxError, RateLimitError, TransportError
 
-__all__ = ["RETRY_STATUSES", "RetryPolicy", "backoff", "is_retryable"]
+__all__ = ["RETRY_STATUSES", "RetryPolicy", "backoff", "is_retryable", "retry_delay"]
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
@@ -34,6 +34,20 @@ def is_retryable(error: BlockbaxError) -> bool:
     if isinstance(error, TransportError):
         return True
     return isinstance(error, APIError) and error.status in RETRY_STATUSES
+
+
+def retry_delay(
+    error: BlockbaxError, policy: RetryPolicy, attempt: int, remaining: float
+) -> float | None:
+    """Seconds before retry number ``attempt`` (1-based), or ``None`` to give up: transient
+    failures only, at most ``policy.max_retries`` times, within ``remaining`` seconds. A 429
+    waits as long as the server asked."""
+    if not is_retryable(error) or attempt > policy.max_retries:
+        return None
+    delay = backoff(policy, attempt)
+    if isinstance(error, RateLimitError) and error.retry_after is not None:
+        delay = error.retry_after
+    return None if delay > remaining else delay
 
 
 def backoff(policy: RetryPolicy, attempt: int, rng: random.Random | None = None) -> float:

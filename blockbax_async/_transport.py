@@ -22,7 +22,7 @@ import attrs
 from . import _json
 from ._config import ClientConfig
 from ._ratelimit import RateLimiter, retry_after
-from ._retry import RetryPolicy, backoff, is_retryable
+from ._retry import backoff, retry_delay
 from ._version import __version__
 from .errors import (
     APIError,
@@ -151,7 +151,9 @@ class Transport:
                     session, method, path, query, data, parse, paced, timeout, attempt
                 )
             except BlockbaxError as error:
-                delay = self._retry_delay(error, policy, attempt, deadline)
+                delay = None
+                if not self._closed:
+                    delay = retry_delay(error, policy, attempt, deadline - time.monotonic())
                 if delay is None:
                     raise
                 self.retries += 1
@@ -161,16 +163,6 @@ class Transport:
                 )  # fmt: skip
                 if not (paced and isinstance(error, RateLimitError)):
                     await asyncio.sleep(delay)
-
-    def _retry_delay(
-        self, error: BlockbaxError, policy: RetryPolicy, attempt: int, deadline: float
-    ) -> float | None:
-        if self._closed or not is_retryable(error) or attempt > policy.max_retries:
-            return None
-        delay = backoff(policy, attempt)
-        if isinstance(error, RateLimitError) and error.retry_after is not None:
-            delay = error.retry_after
-        return None if time.monotonic() + delay > deadline else delay
 
     async def _attempt(
         self,

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from blockbax_async._retry import RetryPolicy, backoff, is_retryable
+from blockbax_async._retry import RetryPolicy, backoff, is_retryable, retry_delay
 from blockbax_async._transport import encode_params
 from blockbax_async.errors import (
     APIError,
@@ -96,3 +96,35 @@ def test_encode_params() -> None:
     }
     with pytest.raises(ValueError, match="naive"):
         encode_params({"d": datetime(2021, 1, 1)})
+
+
+POLICY = RetryPolicy(max_retries=3, deadline=60, backoff_base=1, backoff_max=8)
+
+
+@pytest.mark.parametrize(
+    ("error", "attempt", "remaining", "low", "high"),
+    [
+        (ServerError(502, "x"), 1, 60, 0.5, 1),
+        (ServerError(503, "x"), 3, 60, 2, 4),
+        (TransportError("x"), 2, 60, 1, 2),
+        (ServerError(503, "x"), 4, 60, None, None),  # out of retries
+        (ServerError(500, "x"), 1, 60, None, None),  # not transient
+        (ClientError(400, "x"), 1, 60, None, None),
+        (ServerError(503, "x"), 3, 1, None, None),  # past the deadline
+    ],
+)
+def test_retry_delay(
+    error: BlockbaxError, attempt: int, remaining: float, low: float | None, high: float | None
+) -> None:
+    random.seed(attempt)
+    delay = retry_delay(error, POLICY, attempt, remaining)
+    if low is None or high is None:
+        assert delay is None
+    else:
+        assert delay is not None and low <= delay <= high
+
+
+def test_retry_delay_follows_retry_after() -> None:
+    error = RateLimitError(429, "slow down")
+    error.retry_after = 5.0
+    assert retry_delay(error, POLICY, 1, 60) == 5.0

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import random
 from decimal import Decimal
 from typing import Any
 
 import orjson
 import pytest
 
-from blockbax_async import RejectReason, RetryPolicy
+from blockbax_async import RejectReason
 from blockbax_async._ingest import (
     build_body,
     count_wanted,
@@ -17,7 +16,6 @@ from blockbax_async._ingest import (
     keeps_batch,
     match_ids,
     read_answer,
-    retry_delay,
 )
 from blockbax_async.emulator._measurements import (
     INVALID_MESSAGE,
@@ -195,35 +193,3 @@ def test_read_answer(answer: Any, accepted: int, reasons: dict[str, RejectReason
 )
 def test_which_failed_batches_stay_queued(error: BlockbaxError, kept: bool) -> None:
     assert keeps_batch(error) is kept
-
-
-POLICY = RetryPolicy(max_retries=3, deadline=60, backoff_base=1, backoff_max=8)
-
-
-@pytest.mark.parametrize(
-    ("error", "attempt", "remaining", "low", "high"),
-    [
-        (ServerError(502, "x"), 1, 60, 0.5, 1),
-        (ServerError(503, "x"), 3, 60, 2, 4),
-        (TransportError("x"), 2, 60, 1, 2),
-        (ServerError(503, "x"), 4, 60, None, None),  # out of retries
-        (ServerError(500, "x"), 1, 60, None, None),  # not transient
-        (ClientError(400, "x"), 1, 60, None, None),
-        (ServerError(503, "x"), 3, 1, None, None),  # past the deadline
-    ],
-)
-def test_retry_delay(
-    error: BlockbaxError, attempt: int, remaining: float, low: float | None, high: float | None
-) -> None:
-    random.seed(attempt)
-    delay = retry_delay(error, POLICY, attempt, remaining)
-    if low is None or high is None:
-        assert delay is None
-    else:
-        assert delay is not None and low <= delay <= high
-
-
-def test_retry_delay_follows_retry_after() -> None:
-    error = RateLimitError(429, "slow down")
-    error.retry_after = 5.0
-    assert retry_delay(error, POLICY, 1, 60) == 5.0
