@@ -28,7 +28,7 @@ import aiohttp
 import orjson
 
 from blockbax_async import AsyncClient, IngestSettings
-from blockbax_async._ingest import lane_of
+from blockbax_async._batches import lane_of
 
 from ._emulator_process import EmulatorProcess, emulator_process, seed_subjects
 from ._report import Figure

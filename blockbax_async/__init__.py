@@ -2,17 +2,10 @@
 
 import logging
 
+from ._batches import QueuedMeasurement, Rejection, RejectReason
 from ._client import AsyncClient
 from ._config import ClientConfig
-from ._ingest import (
-    BatchFailure,
-    FlushResult,
-    IngestSettings,
-    IngestStats,
-    QueuedMeasurement,
-    Rejection,
-    RejectReason,
-)
+from ._ingest import BatchFailure, FlushResult, IngestSettings, IngestStats
 from ._pagination import CursorPaginator, Page, Paginator
 from ._retry import RetryPolicy
 from ._version import __version__

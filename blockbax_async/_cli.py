@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from . import _files
+from ._batches import Rejection
 from ._client import AsyncClient
 from ._files import BadRow, read_measurements, write_records
-from ._ingest import FlushResult, Rejection
+from ._ingest import FlushResult
 from ._progress import Progress
 from .emulator import DEFAULT_API_KEY, DEFAULT_PROJECT_ID, Emulator, Faults, RateLimit
 from .errors import BlockbaxError, ValidationError

@@ -22,8 +22,9 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 
-from ._ingest import FlushResult, to_epoch_ms
+from ._ingest import FlushResult
 from ._transport import USER_AGENT
+from ._values import to_epoch_ms
 from .errors import NotFoundError, ValidationError
 from .models import (
     ActivityLog,

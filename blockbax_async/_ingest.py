@@ -12,26 +12,35 @@ before the connection dropped is sent again, and the API overwrites by ingestion
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
-import math
-import re
 import time
-import zlib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from decimal import Decimal
 from itertools import chain
-from numbers import Integral, Real
-from typing import Any, NamedTuple
+from typing import Any
 
 import attrs
-import orjson
 
+from ._batches import (
+    MAX_BATCH,
+    SEVERITY,
+    VALUE_KEYS,
+    Batch,
+    QueuedMeasurement,
+    Rejection,
+    RejectReason,
+    build_body,
+    count_wanted,
+    cut_batch,
+    keeps_batch,
+    lane_of,
+    read_answer,
+)
 from ._retry import retry_delay
 from ._transport import Transport
+from ._values import check_any, check_ingestion_id, check_value, to_epoch_ms
 from .errors import (
-    APIError,
     BlockbaxError,
     ClientStateError,
     QueueFullError,
@@ -45,84 +54,13 @@ __all__ = [
     "IngestSettings",
     "IngestStats",
     "Ingestor",
-    "QueuedMeasurement",
-    "RejectReason",
-    "Rejection",
-    "build_body",
-    "check_value",
-    "cut_batch",
-    "keeps_batch",
-    "lane_of",
-    "match_ids",
-    "read_answer",
-    "to_epoch_ms",
 ]
 
 logger = logging.getLogger("blockbax_async")
 
-MAX_BATCH = 500
-MAX_TEXT = 1000
-MIN_DATE_MS = -62135596800000  # 0001-01-01T00:00:00.000Z
-MAX_DATE_MS = 253402300799999  # 9999-12-31T23:59:59.999Z, the API's maximum
-NUMBER_LIMIT = 1e20  # 20 integer digits
-_INT_LIMIT = 10**20
-_INT64_MIN, _UINT64_END = -(2**63), 2**64  # what orjson writes as a JSON number
-_ONE_MS = timedelta(milliseconds=1)
-_time_ns = time.time_ns
-_UTC = timezone.utc
-_EPOCH = datetime(1970, 1, 1, tzinfo=_UTC)
-_OFFSET = re.compile(r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)\s*$")
-_DATA_REFUSED = frozenset({400, 413, 422})
 _MAX_FAILURES_KEPT = 100
-
-
-# -- results and settings ---------------------------------------------------------------------
-
-
-class RejectReason(str, enum.Enum):
-    """Why the server did not ingest (all) measurements of an ingestion ID (a 207 answer)."""
-
-    UNKNOWN_INGESTION_ID = "unknown_ingestion_id"
-    """No subject has this ingestion ID (or the token has no access to it)."""
-    INVALID_VALUE = "invalid_value"
-    """A value does not fit the metric's data type or the API's limits."""
-    TRUNCATED = "truncated"
-    """Stored, but rounded to 8 fractional digits or cut to 1000 characters."""
-    OTHER = "other"
-    """A detailed message this version does not know."""
-
-
 _UNKNOWN = RejectReason.UNKNOWN_INGESTION_ID
-_SEVERITY = {
-    RejectReason.TRUNCATED: 0,
-    RejectReason.OTHER: 1,
-    RejectReason.INVALID_VALUE: 2,
-    RejectReason.UNKNOWN_INGESTION_ID: 3,
-}
-
-
-@attrs.frozen
-class Rejection:
-    """What the server said about one ingestion ID: the ``reason``, its ``message``, and
-    how many measurements of that ID were in the batches it said it about (``sent``)."""
-
-    ingestion_id: str
-    reason: RejectReason
-    message: str
-    sent: int = 0
-
-
-class QueuedMeasurement(NamedTuple):
-    """A measurement as queued: ``date`` in epoch milliseconds, ``value`` a number
-    (``float``, ``int`` or ``Decimal``), a location mapping or a text."""
-
-    ingestion_id: str
-    date: int
-    value: Any
-
-    def as_kwargs(self) -> dict[str, Any]:
-        """Keywords to queue it again: ``queue(m.ingestion_id, **m.as_kwargs())``."""
-        return {"date": self.date, _KEY[self.value.__class__]: self.value}
+_time_ns = time.time_ns
 
 
 @attrs.define
@@ -182,7 +120,7 @@ class FlushResult:
     def _reject(self, rejection: Rejection) -> None:
         old = self.rejected.get(rejection.ingestion_id)
         if old is not None:
-            if _SEVERITY[old.reason] > _SEVERITY[rejection.reason]:
+            if SEVERITY[old.reason] > SEVERITY[rejection.reason]:
                 rejection = attrs.evolve(old, sent=old.sent + rejection.sent)
             else:
                 rejection = attrs.evolve(rejection, sent=old.sent + rejection.sent)
@@ -228,413 +166,6 @@ class IngestSettings:
     )
     flush_interval: float = attrs.field(default=1.0, validator=attrs.validators.gt(0))
     close_timeout: float = attrs.field(default=30.0, validator=attrs.validators.ge(0))
-
-
-# -- validation: pure functions -----------------------------------------------------------------
-
-
-def _where(field: str, value: Any, ingestion_id: str) -> str:
-    return f"{field}: {value!r} (for {ingestion_id!r})"
-
-
-def _has_few_fraction_digits(value: float) -> bool:
-    # A float carries binary noise (0.1 + 0.2 == 0.30000000000000004): at most 8 fractional
-    # digits means "equal to its 8-digit rounding, up to that noise".
-    scaled = value * 1e8
-    return scaled.is_integer() or abs(scaled - round(scaled)) <= abs(scaled) * 1e-15
-
-
-def check_number(value: Any, ingestion_id: str, field: str = "number") -> float | int | Decimal:
-    """``value`` as the API takes a number: finite, at most 20 integer and 8 fractional
-    digits; ``ValidationError`` naming ``field`` and the value otherwise. Integers beyond
-    64 bits become ``Decimal`` (sent exactly); other real numbers (numpy's) become ``float``."""
-    cls = value.__class__
-    if cls is float:
-        return _check_float(value, ingestion_id, field)
-    if cls is int:
-        return _check_int(value, ingestion_id, field)
-    if cls is Decimal:
-        return _check_decimal(value, ingestion_id, field)
-    if isinstance(value, bool) or not isinstance(value, Real | Decimal):
-        raise ValidationError(f"{_where(field, value, ingestion_id)}: not a number")
-    if isinstance(value, Decimal):
-        return _check_decimal(Decimal(value), ingestion_id, field)
-    if isinstance(value, Integral):
-        return _check_int(int(value), ingestion_id, field)
-    return _check_float(float(value), ingestion_id, field)
-
-
-def _check_int(value: int, ingestion_id: str, field: str) -> int | Decimal:
-    if not -_INT_LIMIT < value < _INT_LIMIT:
-        raise ValidationError(f"{_where(field, value, ingestion_id)}: more than 20 digits")
-    return value if _INT64_MIN <= value < _UINT64_END else Decimal(value)
-
-
-def _check_decimal(value: Decimal, ingestion_id: str, field: str) -> Decimal:
-    if not value.is_finite():
-        raise ValidationError(f"{_where(field, value, ingestion_id)}: not finite")
-    if abs(value) >= _INT_LIMIT:
-        raise ValidationError(f"{_where(field, value, ingestion_id)}: more than 20 digits")
-    exponent = value.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -8:
-        raise ValidationError(
-            f"{_where(field, value, ingestion_id)}: more than 8 fractional digits"
-        )
-    return value
-
-
-def _check_float(value: float, ingestion_id: str, field: str) -> float:
-    if not math.isfinite(value):
-        raise ValidationError(f"{_where(field, value, ingestion_id)}: not finite")
-    if not -NUMBER_LIMIT < value < NUMBER_LIMIT:
-        raise ValidationError(f"{_where(field, value, ingestion_id)}: more than 20 digits")
-    if not _has_few_fraction_digits(value):
-        raise ValidationError(
-            f"{_where(field, value, ingestion_id)}: more than 8 fractional digits; "
-            "round it, e.g. round(x, 8)"
-        )
-    return value
-
-
-def check_location(value: Any, ingestion_id: str) -> dict[str, Any]:
-    """A location (a :class:`~blockbax_async.models.Location` or a mapping with ``lat``,
-    ``lon`` and optionally ``alt``) as the JSON object the API takes."""
-    lat: Any
-    lon: Any
-    if value.__class__ is dict and len(value) == 2:
-        lat, lon = value.get("lat"), value.get("lon")
-        if (
-            lat.__class__ is float
-            and lon.__class__ is float
-            and -90.0 <= lat <= 90.0
-            and -180.0 <= lon <= 180.0
-            and _has_few_fraction_digits(lat)
-            and _has_few_fraction_digits(lon)
-        ):
-            return {"lat": lat, "lon": lon}
-    alt: Any
-    if isinstance(value, Location):
-        lat, lon, alt = value.lat, value.lon, value.alt
-    elif isinstance(value, Mapping):
-        unknown = set(value) - {"lat", "lon", "alt"}
-        if unknown:
-            raise ValidationError(
-                f"{_where('location', value, ingestion_id)}: unknown keys {sorted(unknown)}; "
-                "use lat, lon and alt"
-            )
-        lat, lon, alt = value.get("lat"), value.get("lon"), value.get("alt")
-    else:
-        raise ValidationError(
-            f"{_where('location', value, ingestion_id)}: give a Location or a mapping "
-            "{'lat': .., 'lon': ..[, 'alt': ..]}"
-        )
-    out: dict[str, Any] = {}
-    for key, number, bound in (("lat", lat, 90), ("lon", lon, 180)):
-        if number is None:
-            raise ValidationError(f"{_where('location', value, ingestion_id)}: {key} missing")
-        checked = check_number(number, ingestion_id, f"location.{key}")
-        if not -bound <= checked <= bound:
-            raise ValidationError(
-                f"{_where(f'location.{key}', number, ingestion_id)}: not in -{bound}..{bound}"
-            )
-        out[key] = checked
-    if alt is not None:
-        out["alt"] = check_number(alt, ingestion_id, "location.alt")
-    return out
-
-
-def check_value(ingestion_id: str, number: Any, location: Any, text: Any) -> Any:
-    """The one value of a measurement, checked and in the form it is queued."""
-    if number is not None:
-        if location is None and text is None:
-            return check_number(number, ingestion_id)
-    elif location is not None:
-        if text is None:
-            return check_location(location, ingestion_id)
-    elif text is not None:
-        if text.__class__ is str and len(text) <= MAX_TEXT:
-            return text
-        if not isinstance(text, str):
-            raise ValidationError(f"{_where('text', text, ingestion_id)}: not a str")
-        if len(text) > MAX_TEXT:
-            raise ValidationError(
-                f"text: {text[:40]!r}... (for {ingestion_id!r}): {len(text)} characters, "
-                f"more than the {MAX_TEXT} the API keeps"
-            )
-        return str(text)
-    values = (("number", number), ("location", location), ("text", text))
-    given = [name for name, value in values if value is not None]
-    raise ValidationError(
-        f"value: give exactly one of number, location or text (for {ingestion_id!r}); "
-        f"got {' and '.join(given) or 'none'}"
-    )
-
-
-def _check_any(ingestion_id: str, value: Any) -> Any:
-    """:func:`check_value` of a value of any kind: a text, a location or a number."""
-    if isinstance(value, str):
-        return check_value(ingestion_id, None, None, value)
-    if isinstance(value, Mapping | Location):
-        return check_value(ingestion_id, None, value, None)
-    return check_value(ingestion_id, value, None, None)
-
-
-def to_epoch_ms(date: Any, ingestion_id: str = "") -> int:
-    """Epoch milliseconds of an aware ``datetime``, epoch milliseconds (``int``; a ``float``
-    is cut to whole milliseconds) or an ISO 8601 string with an offset. Naive dates are
-    refused: their time zone would be a guess."""
-    if date.__class__ is datetime and date.tzinfo is not None:
-        try:
-            ms: int = (date - _EPOCH) // _ONE_MS
-        except TypeError:  # a tzinfo whose utcoffset() is None: naive after all
-            ms = _datetime_ms(date, date, ingestion_id)
-    elif isinstance(date, bool):
-        raise ValidationError(f"{_where('date', date, ingestion_id)}: not a date")
-    elif isinstance(date, int):
-        ms = int(date)
-    elif isinstance(date, float):
-        if not math.isfinite(date):
-            raise ValidationError(f"{_where('date', date, ingestion_id)}: not finite")
-        ms = math.floor(date) if abs(date) < 1e16 else MAX_DATE_MS + 1
-    elif isinstance(date, datetime):
-        ms = _datetime_ms(date, date, ingestion_id)
-    elif isinstance(date, str):
-        ms = _datetime_ms(_parse_iso(date, ingestion_id), date, ingestion_id)
-    else:
-        raise ValidationError(
-            f"{_where('date', date, ingestion_id)}: give an aware datetime, epoch "
-            "milliseconds (int) or an ISO 8601 string"
-        )
-    if not MIN_DATE_MS <= ms <= MAX_DATE_MS:
-        raise ValidationError(
-            f"{_where('date', date, ingestion_id)}: outside 0001-01-01..9999-12-31T23:59:59.999Z"
-        )
-    return ms
-
-
-def _datetime_ms(moment: datetime, given: Any, ingestion_id: str) -> int:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValidationError(
-            f"{_where('date', given, ingestion_id)}: naive; give a time zone "
-            "(e.g. datetime.now(timezone.utc))"
-        )
-    delta = moment - _EPOCH
-    return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
-
-
-def _parse_iso(text: str, ingestion_id: str) -> datetime:
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        pass
-    from .models._converter import parse_date  # what Python 3.10's fromisoformat cannot read
-
-    try:
-        parsed = parse_date(text)
-    except ValueError:
-        raise ValidationError(f"{_where('date', text, ingestion_id)}: not ISO 8601") from None
-    if not _OFFSET.search(text):  # parse_date takes a date without offset as UTC; we refuse
-        raise ValidationError(f"{_where('date', text, ingestion_id)}: naive; add an offset")
-    return parsed
-
-
-def check_ingestion_id(ingestion_id: Any) -> str:
-    """An ingestion ID: a non-empty ``str``."""
-    if not isinstance(ingestion_id, str) or not ingestion_id.strip():
-        raise ValidationError(f"ingestion_id: {ingestion_id!r}: give a non-empty str")
-    return str(ingestion_id)
-
-
-def lane_of(ingestion_id: str, lanes: int) -> int:
-    """The lane of an ingestion ID: by its subject (the part before ``$``), stable across runs."""
-    return zlib.crc32(ingestion_id.partition("$")[0].encode("utf-8", "surrogatepass")) % lanes
-
-
-# -- batches: pure functions --------------------------------------------------------------------
-
-
-@attrs.frozen
-class Batch:
-    """Measurements cut from a lane's records: those in ``records[start:end]``, except
-    ``keep``, the records of other IDs in that range that stay (for a flush of some
-    ingestion IDs only; ``None`` when the whole range was taken)."""
-
-    ids: list[str]
-    dates: list[int]
-    values: list[Any]
-    start: int
-    end: int
-    keep: list[Any] | None = None
-
-    @property
-    def size(self) -> int:
-        """How many measurements the batch holds."""
-        return len(self.ids)
-
-    def counts(self) -> dict[str, int]:
-        """Measurements per ingestion ID, in first-seen order."""
-        counts: dict[str, int] = {}
-        for ingestion_id in self.ids:
-            counts[ingestion_id] = counts.get(ingestion_id, 0) + 1
-        return counts
-
-    def remove_from(self, records: list[Any]) -> None:
-        """Take the batch out of the records it was cut from."""
-        records[self.start : self.end] = self.keep or ()
-
-    def measurements(self) -> list[QueuedMeasurement]:
-        """The batch as :class:`QueuedMeasurement` tuples."""
-        return [QueuedMeasurement(*m) for m in zip(self.ids, self.dates, self.values, strict=True)]
-
-
-def cut_batch(
-    records: list[Any], limit: int, wanted: Collection[str] | None = None, start: int = 0
-) -> Batch:
-    """The first ``limit`` measurements of a lane's flat records from index ``start``, of
-    ``wanted`` IDs only when given; nothing is removed (see :meth:`Batch.remove_from`)."""
-    if wanted is None:
-        end = start + min(limit, (len(records) - start) // 3) * 3
-        return Batch(
-            records[start:end:3],
-            records[start + 1 : end : 3],
-            records[start + 2 : end : 3],
-            start,
-            end,
-        )
-    ids: list[str] = []
-    dates: list[int] = []
-    values: list[Any] = []
-    keep: list[Any] = []
-    end = start
-    for index in range(start, len(records), 3):
-        if len(ids) >= limit:
-            break
-        if records[index] in wanted:
-            keep += records[end:index]
-            ids.append(records[index])
-            dates.append(records[index + 1])
-            values.append(records[index + 2])
-            end = index + 3
-    return Batch(ids, dates, values, start, end, keep)
-
-
-def count_wanted(records: list[Any], wanted: Collection[str] | None, start: int = 0) -> int:
-    """How many measurements of a lane's records from ``start`` a flush of ``wanted`` sends."""
-    if wanted is None:
-        return (len(records) - start) // 3
-    return sum(1 for ingestion_id in records[start::3] if ingestion_id in wanted)
-
-
-_KEY: dict[type, str] = {
-    float: "number",
-    int: "number",
-    Decimal: "number",
-    str: "text",
-    dict: "location",
-}
-
-
-def _encode_decimal(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return orjson.Fragment(format(value, "f"))
-    raise TypeError(f"cannot send {value!r}")
-
-
-def build_body(ids: list[str], dates: list[int], values: list[Any]) -> bytes:
-    """The POST body of a batch: one series per ingestion ID, measurements in queue order."""
-    series: dict[str, list[dict[str, Any]]] = {}
-    get = series.get
-    key = _KEY
-    for ingestion_id, date, value in zip(ids, dates, values, strict=True):
-        measurements = get(ingestion_id)
-        if measurements is None:
-            measurements = series[ingestion_id] = []
-        measurements.append({"date": date, key[value.__class__]: value})
-    body = {"series": [{"ingestionId": i, "measurements": m} for i, m in series.items()]}
-    return orjson.dumps(body, default=_encode_decimal)
-
-
-# -- answers and failures: pure functions -------------------------------------------------------
-
-_MESSAGES = (
-    (RejectReason.UNKNOWN_INGESTION_ID, "Tried to save measurements for ingestion ids: ", ". "),
-    (RejectReason.INVALID_VALUE, "Received invalid measurement values for ingestion ids: ", ". "),
-    (RejectReason.TRUNCATED, "Received measurement values for ingestion ids: ", " were trunc"),
-)
-
-
-def match_ids(listing: str, known: Collection[str]) -> list[str]:
-    """The ingestion IDs of a comma-separated listing from the server, matched against the IDs
-    that were sent (an ID may itself contain ``", "``)."""
-    tokens = [t for t in listing.split(", ")]
-    out: list[str] = []
-    start = 0
-    while start < len(tokens):
-        for stop in range(len(tokens), start, -1):
-            candidate = ", ".join(tokens[start:stop])
-            if candidate in known:
-                out.append(candidate)
-                start = stop
-                break
-        else:
-            if tokens[start].strip():
-                out.append(tokens[start].strip())
-            start += 1
-    return out
-
-
-def _classify(message: str, known: Collection[str]) -> tuple[RejectReason, list[str]]:
-    for reason, prefix, stop in _MESSAGES:
-        if message.startswith(prefix) and (reason is not RejectReason.TRUNCATED or stop in message):
-            rest = message[len(prefix) :]
-            listing = _listing(rest, stop, known)
-            return reason, match_ids(listing, known)
-    return RejectReason.OTHER, [i for i in known if i in message]
-
-
-def _listing(rest: str, stop: str, known: Collection[str]) -> str:
-    # The listing ends at the first stop marker that is not inside one of the sent IDs.
-    at = rest.find(stop)
-    while at != -1:
-        head = rest[:at]
-        if all(i in known for i in match_ids(head, known)):
-            return head
-        at = rest.find(stop, at + 1)
-    return rest.rstrip(".")
-
-
-def read_answer(data: Any, counts: Mapping[str, int]) -> tuple[int, list[Rejection]]:
-    """The measurements ingested and the per-ingestion-ID rejections of the server's answer
-    to a batch of ``counts`` (measurements per ingestion ID)."""
-    sent = sum(counts.values())
-    if not isinstance(data, dict):
-        return sent, []
-    rejections: dict[str, Rejection] = {}
-    for message in data.get("detailedMessages") or ():
-        if not isinstance(message, str):
-            continue
-        reason, ids = _classify(message, counts)
-        for ingestion_id in ids:
-            old = rejections.get(ingestion_id)
-            if old is None or _SEVERITY[reason] > _SEVERITY[old.reason]:
-                rejections[ingestion_id] = Rejection(
-                    ingestion_id, reason, message, counts.get(ingestion_id, 0)
-                )
-    ingested = data.get("numberOfIngestedMeasurements")
-    if not isinstance(ingested, int) or isinstance(ingested, bool):
-        lost = (
-            r.sent
-            for r in rejections.values()
-            if r.reason in (RejectReason.UNKNOWN_INGESTION_ID, RejectReason.INVALID_VALUE)
-        )
-        ingested = max(0, sent - sum(lost))
-    return min(max(ingested, 0), sent), list(rejections.values())
-
-
-def keeps_batch(error: BlockbaxError) -> bool:
-    """Whether a batch that failed with ``error`` stays queued. Only a refusal of the batch
-    itself (400, 413, 422) hands it back: sending it again cannot succeed."""
-    return not (isinstance(error, APIError) and error.status in _DATA_REFUSED)
 
 
 # -- the queue ----------------------------------------------------------------------------------
@@ -778,7 +309,7 @@ class Ingestor:
         value = check_value(ingestion_id, number, location, text)
         if self._size >= self._max:
             await self._wait_for_room(timeout)
-        self.queue(ingestion_id, date=date_ms, **{_KEY[value.__class__]: value})
+        self.queue(ingestion_id, date=date_ms, **{VALUE_KEYS[value.__class__]: value})
 
     def _admit(self, ingestion_id: str) -> list[Any]:
         """The lane records for one more measurement of ``ingestion_id``, when the queue is
@@ -826,7 +357,7 @@ class Ingestor:
             )
         if not checked:
             dates = [to_epoch_ms(d, i) for i, d in zip(ingestion_ids, dates, strict=True)]
-            values = [_check_any(i, v) for i, v in zip(ingestion_ids, values, strict=True)]
+            values = [check_any(i, v) for i, v in zip(ingestion_ids, values, strict=True)]
         if self._size + count > self._max:
             raise QueueFullError(
                 f"{count} measurements do not fit: the queue holds {self._size} of at most "

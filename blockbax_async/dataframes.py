@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, Union, get_args, get_o
 
 import attrs
 
-from ._ingest import MAX_DATE_MS, MAX_TEXT, MIN_DATE_MS, NUMBER_LIMIT, _check_any, to_epoch_ms
+from ._values import MAX_DATE_MS, MAX_TEXT, MIN_DATE_MS, NUMBER_LIMIT, check_any, to_epoch_ms
 from .errors import ValidationError
 from .models import MeasurementSeries
 
@@ -404,7 +404,7 @@ def _checked(
             return _texts(pd, frame, column, columns[0])
     present = np.asarray(column.notna())  # numbers, texts and locations mixed: one at a time
     positions = np.flatnonzero(present).tolist()
-    return present, [_check_any(ids[n], column.iat[n]) for n in positions]
+    return present, [check_any(ids[n], column.iat[n]) for n in positions]
 
 
 def _locations(

@@ -39,18 +39,16 @@ import anyio.from_thread
 import attrs
 
 from ._client import AsyncClient
-from ._ingest import (
+from ._ingest import FlushResult, IngestSettings, IngestStats
+from ._pagination import Page, _Listing
+from ._values import (
     MAX_DATE_MS,
     MIN_DATE_MS,
-    FlushResult,
-    IngestSettings,
-    IngestStats,
-    _check_any,
+    check_any,
     check_ingestion_id,
     check_value,
     to_epoch_ms,
 )
-from ._pagination import Page, _Listing
 from .errors import ClientStateError, QueueFullError, ValidationError
 from .models import Location
 from .resources.alarms import AlarmsResource
@@ -452,7 +450,7 @@ class MeasurementsNamespace(_Namespace[MeasurementsResource]):
             )
         if not checked:
             dates = [to_epoch_ms(d, i) for i, d in zip(ingestion_ids, dates, strict=True)]
-            values = [_check_any(i, v) for i, v in zip(ingestion_ids, values, strict=True)]
+            values = [check_any(i, v) for i, v in zip(ingestion_ids, values, strict=True)]
         with self._lock:
             self._make_room(set(ingestion_ids), count)
             if not self._staged:

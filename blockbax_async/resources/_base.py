@@ -9,9 +9,9 @@ from functools import partial
 from typing import Any, ClassVar, Generic, TypeVar, overload
 from uuid import UUID
 
-from .._ingest import to_epoch_ms
 from .._pagination import MAX_PAGE_SIZE, Page, Paginator
 from .._transport import ParamValue, Transport
+from .._values import to_epoch_ms
 from ..errors import ValidationError
 from ..models._converter import structure, unstructure
 

@@ -8,9 +8,10 @@ from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
-from .._ingest import Ingestor, IngestSettings, to_epoch_ms
+from .._ingest import Ingestor, IngestSettings
 from .._pagination import CursorPaginator, Page
 from .._transport import Transport
+from .._values import to_epoch_ms
 from ..errors import ValidationError
 from ..models import MeasurementSearchResult, MeasurementSeries
 from ..models._converter import structure

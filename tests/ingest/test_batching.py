@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from blockbax_async import RejectReason
-from blockbax_async._ingest import (
+from blockbax_async._batches import (
     build_body,
     count_wanted,
     cut_batch,

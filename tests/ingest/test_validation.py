@@ -10,13 +10,8 @@ from typing import Any
 import pytest
 
 from blockbax_async import AsyncClient, IngestSettings
-from blockbax_async._ingest import (
-    check_location,
-    check_number,
-    check_value,
-    lane_of,
-    to_epoch_ms,
-)
+from blockbax_async._batches import lane_of
+from blockbax_async._values import check_location, check_number, check_value, to_epoch_ms
 from blockbax_async.errors import ClientStateError, QueueFullError, ValidationError
 from blockbax_async.models import Location
 

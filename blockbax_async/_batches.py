@@ -1,0 +1,279 @@
+"""Batches and answers of the measurement endpoint, as pure functions: how a lane's records
+are cut into a batch, how a batch becomes a body, and what a 207 answer says per ingestion ID.
+"""
+
+from __future__ import annotations
+
+import enum
+import zlib
+from collections.abc import Collection, Mapping
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+import attrs
+import orjson
+
+from .errors import (
+    APIError,
+    BlockbaxError,
+)
+
+__all__ = [
+    "MAX_BATCH",
+    "SEVERITY",
+    "VALUE_KEYS",
+    "Batch",
+    "QueuedMeasurement",
+    "RejectReason",
+    "Rejection",
+    "build_body",
+    "count_wanted",
+    "cut_batch",
+    "keeps_batch",
+    "lane_of",
+    "match_ids",
+    "read_answer",
+]
+
+MAX_BATCH = 500
+_DATA_REFUSED = frozenset({400, 413, 422})
+
+
+# -- what a batch holds, and what the server says of it ---------------------------------------
+
+
+class RejectReason(str, enum.Enum):
+    """Why the server did not ingest (all) measurements of an ingestion ID (a 207 answer)."""
+
+    UNKNOWN_INGESTION_ID = "unknown_ingestion_id"
+    """No subject has this ingestion ID (or the token has no access to it)."""
+    INVALID_VALUE = "invalid_value"
+    """A value does not fit the metric's data type or the API's limits."""
+    TRUNCATED = "truncated"
+    """Stored, but rounded to 8 fractional digits or cut to 1000 characters."""
+    OTHER = "other"
+    """A detailed message this version does not know."""
+
+
+SEVERITY = {
+    RejectReason.TRUNCATED: 0,
+    RejectReason.OTHER: 1,
+    RejectReason.INVALID_VALUE: 2,
+    RejectReason.UNKNOWN_INGESTION_ID: 3,
+}
+
+
+@attrs.frozen
+class Rejection:
+    """What the server said about one ingestion ID: the ``reason``, its ``message``, and
+    how many measurements of that ID were in the batches it said it about (``sent``)."""
+
+    ingestion_id: str
+    reason: RejectReason
+    message: str
+    sent: int = 0
+
+
+class QueuedMeasurement(NamedTuple):
+    """A measurement as queued: ``date`` in epoch milliseconds, ``value`` a number
+    (``float``, ``int`` or ``Decimal``), a location mapping or a text."""
+
+    ingestion_id: str
+    date: int
+    value: Any
+
+    def as_kwargs(self) -> dict[str, Any]:
+        """Keywords to queue it again: ``queue(m.ingestion_id, **m.as_kwargs())``."""
+        return {"date": self.date, VALUE_KEYS[self.value.__class__]: self.value}
+
+
+# -- batches: pure functions --------------------------------------------------------------------
+
+
+def lane_of(ingestion_id: str, lanes: int) -> int:
+    """The lane of an ingestion ID: by its subject (the part before ``$``), stable across runs."""
+    return zlib.crc32(ingestion_id.partition("$")[0].encode("utf-8", "surrogatepass")) % lanes
+
+
+@attrs.frozen
+class Batch:
+    """Measurements cut from a lane's records: those in ``records[start:end]``, except
+    ``keep``, the records of other IDs in that range that stay (for a flush of some
+    ingestion IDs only; ``None`` when the whole range was taken)."""
+
+    ids: list[str]
+    dates: list[int]
+    values: list[Any]
+    start: int
+    end: int
+    keep: list[Any] | None = None
+
+    @property
+    def size(self) -> int:
+        """How many measurements the batch holds."""
+        return len(self.ids)
+
+    def counts(self) -> dict[str, int]:
+        """Measurements per ingestion ID, in first-seen order."""
+        counts: dict[str, int] = {}
+        for ingestion_id in self.ids:
+            counts[ingestion_id] = counts.get(ingestion_id, 0) + 1
+        return counts
+
+    def remove_from(self, records: list[Any]) -> None:
+        """Take the batch out of the records it was cut from."""
+        records[self.start : self.end] = self.keep or ()
+
+    def measurements(self) -> list[QueuedMeasurement]:
+        """The batch as :class:`QueuedMeasurement` tuples."""
+        return [QueuedMeasurement(*m) for m in zip(self.ids, self.dates, self.values, strict=True)]
+
+
+def cut_batch(
+    records: list[Any], limit: int, wanted: Collection[str] | None = None, start: int = 0
+) -> Batch:
+    """The first ``limit`` measurements of a lane's flat records from index ``start``, of
+    ``wanted`` IDs only when given; nothing is removed (see :meth:`Batch.remove_from`)."""
+    if wanted is None:
+        end = start + min(limit, (len(records) - start) // 3) * 3
+        return Batch(
+            records[start:end:3],
+            records[start + 1 : end : 3],
+            records[start + 2 : end : 3],
+            start,
+            end,
+        )
+    ids: list[str] = []
+    dates: list[int] = []
+    values: list[Any] = []
+    keep: list[Any] = []
+    end = start
+    for index in range(start, len(records), 3):
+        if len(ids) >= limit:
+            break
+        if records[index] in wanted:
+            keep += records[end:index]
+            ids.append(records[index])
+            dates.append(records[index + 1])
+            values.append(records[index + 2])
+            end = index + 3
+    return Batch(ids, dates, values, start, end, keep)
+
+
+def count_wanted(records: list[Any], wanted: Collection[str] | None, start: int = 0) -> int:
+    """How many measurements of a lane's records from ``start`` a flush of ``wanted`` sends."""
+    if wanted is None:
+        return (len(records) - start) // 3
+    return sum(1 for ingestion_id in records[start::3] if ingestion_id in wanted)
+
+
+VALUE_KEYS: dict[type, str] = {
+    float: "number",
+    int: "number",
+    Decimal: "number",
+    str: "text",
+    dict: "location",
+}
+
+
+def _encode_decimal(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return orjson.Fragment(format(value, "f"))
+    raise TypeError(f"cannot send {value!r}")
+
+
+def build_body(ids: list[str], dates: list[int], values: list[Any]) -> bytes:
+    """The POST body of a batch: one series per ingestion ID, measurements in queue order."""
+    series: dict[str, list[dict[str, Any]]] = {}
+    get = series.get
+    key = VALUE_KEYS
+    for ingestion_id, date, value in zip(ids, dates, values, strict=True):
+        measurements = get(ingestion_id)
+        if measurements is None:
+            measurements = series[ingestion_id] = []
+        measurements.append({"date": date, key[value.__class__]: value})
+    body = {"series": [{"ingestionId": i, "measurements": m} for i, m in series.items()]}
+    return orjson.dumps(body, default=_encode_decimal)
+
+
+# -- answers and failures: pure functions -------------------------------------------------------
+
+_MESSAGES = (
+    (RejectReason.UNKNOWN_INGESTION_ID, "Tried to save measurements for ingestion ids: ", ". "),
+    (RejectReason.INVALID_VALUE, "Received invalid measurement values for ingestion ids: ", ". "),
+    (RejectReason.TRUNCATED, "Received measurement values for ingestion ids: ", " were trunc"),
+)
+
+
+def match_ids(listing: str, known: Collection[str]) -> list[str]:
+    """The ingestion IDs of a comma-separated listing from the server, matched against the IDs
+    that were sent (an ID may itself contain ``", "``)."""
+    tokens = [t for t in listing.split(", ")]
+    out: list[str] = []
+    start = 0
+    while start < len(tokens):
+        for stop in range(len(tokens), start, -1):
+            candidate = ", ".join(tokens[start:stop])
+            if candidate in known:
+                out.append(candidate)
+                start = stop
+                break
+        else:
+            if tokens[start].strip():
+                out.append(tokens[start].strip())
+            start += 1
+    return out
+
+
+def _classify(message: str, known: Collection[str]) -> tuple[RejectReason, list[str]]:
+    for reason, prefix, stop in _MESSAGES:
+        if message.startswith(prefix) and (reason is not RejectReason.TRUNCATED or stop in message):
+            rest = message[len(prefix) :]
+            listing = _listing(rest, stop, known)
+            return reason, match_ids(listing, known)
+    return RejectReason.OTHER, [i for i in known if i in message]
+
+
+def _listing(rest: str, stop: str, known: Collection[str]) -> str:
+    # The listing ends at the first stop marker that is not inside one of the sent IDs.
+    at = rest.find(stop)
+    while at != -1:
+        head = rest[:at]
+        if all(i in known for i in match_ids(head, known)):
+            return head
+        at = rest.find(stop, at + 1)
+    return rest.rstrip(".")
+
+
+def read_answer(data: Any, counts: Mapping[str, int]) -> tuple[int, list[Rejection]]:
+    """The measurements ingested and the per-ingestion-ID rejections of the server's answer
+    to a batch of ``counts`` (measurements per ingestion ID)."""
+    sent = sum(counts.values())
+    if not isinstance(data, dict):
+        return sent, []
+    rejections: dict[str, Rejection] = {}
+    for message in data.get("detailedMessages") or ():
+        if not isinstance(message, str):
+            continue
+        reason, ids = _classify(message, counts)
+        for ingestion_id in ids:
+            old = rejections.get(ingestion_id)
+            if old is None or SEVERITY[reason] > SEVERITY[old.reason]:
+                rejections[ingestion_id] = Rejection(
+                    ingestion_id, reason, message, counts.get(ingestion_id, 0)
+                )
+    ingested = data.get("numberOfIngestedMeasurements")
+    if not isinstance(ingested, int) or isinstance(ingested, bool):
+        lost = (
+            r.sent
+            for r in rejections.values()
+            if r.reason in (RejectReason.UNKNOWN_INGESTION_ID, RejectReason.INVALID_VALUE)
+        )
+        ingested = max(0, sent - sum(lost))
+    return min(max(ingested, 0), sent), list(rejections.values())
+
+
+def keeps_batch(error: BlockbaxError) -> bool:
+    """Whether a batch that failed with ``error`` stays queued. Only a refusal of the batch
+    itself (400, 413, 422) hands it back: sending it again cannot succeed."""
+    return not (isinstance(error, APIError) and error.status in _DATA_REFUSED)

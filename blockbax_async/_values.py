@@ -1,0 +1,254 @@
+"""Measurement values as the API takes them: pure checks that name the field and the value.
+
+``queue()`` runs them on every call, so each is written for speed: the common cases (a float,
+epoch milliseconds) take no detour.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from numbers import Integral, Real
+from typing import Any
+
+from .errors import ValidationError
+from .models._common import Location
+
+__all__ = [
+    "MAX_DATE_MS",
+    "MAX_TEXT",
+    "MIN_DATE_MS",
+    "NUMBER_LIMIT",
+    "check_any",
+    "check_ingestion_id",
+    "check_location",
+    "check_number",
+    "check_value",
+    "to_epoch_ms",
+]
+
+MAX_TEXT = 1000
+MIN_DATE_MS = -62135596800000  # 0001-01-01T00:00:00.000Z
+MAX_DATE_MS = 253402300799999  # 9999-12-31T23:59:59.999Z, the API's maximum
+NUMBER_LIMIT = 1e20  # 20 integer digits
+_INT_LIMIT = 10**20
+_INT64_MIN, _UINT64_END = -(2**63), 2**64  # what orjson writes as a JSON number
+_ONE_MS = timedelta(milliseconds=1)
+_UTC = timezone.utc
+_EPOCH = datetime(1970, 1, 1, tzinfo=_UTC)
+_OFFSET = re.compile(r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)\s*$")
+
+
+def _where(field: str, value: Any, ingestion_id: str) -> str:
+    return f"{field}: {value!r} (for {ingestion_id!r})"
+
+
+def _has_few_fraction_digits(value: float) -> bool:
+    # A float carries binary noise (0.1 + 0.2 == 0.30000000000000004): at most 8 fractional
+    # digits means "equal to its 8-digit rounding, up to that noise".
+    scaled = value * 1e8
+    return scaled.is_integer() or abs(scaled - round(scaled)) <= abs(scaled) * 1e-15
+
+
+def check_number(value: Any, ingestion_id: str, field: str = "number") -> float | int | Decimal:
+    """``value`` as the API takes a number: finite, at most 20 integer and 8 fractional
+    digits; ``ValidationError`` naming ``field`` and the value otherwise. Integers beyond
+    64 bits become ``Decimal`` (sent exactly); other real numbers (numpy's) become ``float``."""
+    cls = value.__class__
+    if cls is float:
+        return _check_float(value, ingestion_id, field)
+    if cls is int:
+        return _check_int(value, ingestion_id, field)
+    if cls is Decimal:
+        return _check_decimal(value, ingestion_id, field)
+    if isinstance(value, bool) or not isinstance(value, Real | Decimal):
+        raise ValidationError(f"{_where(field, value, ingestion_id)}: not a number")
+    if isinstance(value, Decimal):
+        return _check_decimal(Decimal(value), ingestion_id, field)
+    if isinstance(value, Integral):
+        return _check_int(int(value), ingestion_id, field)
+    return _check_float(float(value), ingestion_id, field)
+
+
+def _check_int(value: int, ingestion_id: str, field: str) -> int | Decimal:
+    if not -_INT_LIMIT < value < _INT_LIMIT:
+        raise ValidationError(f"{_where(field, value, ingestion_id)}: more than 20 digits")
+    return value if _INT64_MIN <= value < _UINT64_END else Decimal(value)
+
+
+def _check_decimal(value: Decimal, ingestion_id: str, field: str) -> Decimal:
+    if not value.is_finite():
+        raise ValidationError(f"{_where(field, value, ingestion_id)}: not finite")
+    if abs(value) >= _INT_LIMIT:
+        raise ValidationError(f"{_where(field, value, ingestion_id)}: more than 20 digits")
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -8:
+        raise ValidationError(
+            f"{_where(field, value, ingestion_id)}: more than 8 fractional digits"
+        )
+    return value
+
+
+def _check_float(value: float, ingestion_id: str, field: str) -> float:
+    if not math.isfinite(value):
+        raise ValidationError(f"{_where(field, value, ingestion_id)}: not finite")
+    if not -NUMBER_LIMIT < value < NUMBER_LIMIT:
+        raise ValidationError(f"{_where(field, value, ingestion_id)}: more than 20 digits")
+    if not _has_few_fraction_digits(value):
+        raise ValidationError(
+            f"{_where(field, value, ingestion_id)}: more than 8 fractional digits; "
+            "round it, e.g. round(x, 8)"
+        )
+    return value
+
+
+def check_location(value: Any, ingestion_id: str) -> dict[str, Any]:
+    """A location (a :class:`~blockbax_async.models.Location` or a mapping with ``lat``,
+    ``lon`` and optionally ``alt``) as the JSON object the API takes."""
+    lat: Any
+    lon: Any
+    if value.__class__ is dict and len(value) == 2:
+        lat, lon = value.get("lat"), value.get("lon")
+        if (
+            lat.__class__ is float
+            and lon.__class__ is float
+            and -90.0 <= lat <= 90.0
+            and -180.0 <= lon <= 180.0
+            and _has_few_fraction_digits(lat)
+            and _has_few_fraction_digits(lon)
+        ):
+            return {"lat": lat, "lon": lon}
+    alt: Any
+    if isinstance(value, Location):
+        lat, lon, alt = value.lat, value.lon, value.alt
+    elif isinstance(value, Mapping):
+        unknown = set(value) - {"lat", "lon", "alt"}
+        if unknown:
+            raise ValidationError(
+                f"{_where('location', value, ingestion_id)}: unknown keys {sorted(unknown)}; "
+                "use lat, lon and alt"
+            )
+        lat, lon, alt = value.get("lat"), value.get("lon"), value.get("alt")
+    else:
+        raise ValidationError(
+            f"{_where('location', value, ingestion_id)}: give a Location or a mapping "
+            "{'lat': .., 'lon': ..[, 'alt': ..]}"
+        )
+    out: dict[str, Any] = {}
+    for key, number, bound in (("lat", lat, 90), ("lon", lon, 180)):
+        if number is None:
+            raise ValidationError(f"{_where('location', value, ingestion_id)}: {key} missing")
+        checked = check_number(number, ingestion_id, f"location.{key}")
+        if not -bound <= checked <= bound:
+            raise ValidationError(
+                f"{_where(f'location.{key}', number, ingestion_id)}: not in -{bound}..{bound}"
+            )
+        out[key] = checked
+    if alt is not None:
+        out["alt"] = check_number(alt, ingestion_id, "location.alt")
+    return out
+
+
+def check_value(ingestion_id: str, number: Any, location: Any, text: Any) -> Any:
+    """The one value of a measurement, checked and in the form it is queued."""
+    if number is not None:
+        if location is None and text is None:
+            return check_number(number, ingestion_id)
+    elif location is not None:
+        if text is None:
+            return check_location(location, ingestion_id)
+    elif text is not None:
+        if text.__class__ is str and len(text) <= MAX_TEXT:
+            return text
+        if not isinstance(text, str):
+            raise ValidationError(f"{_where('text', text, ingestion_id)}: not a str")
+        if len(text) > MAX_TEXT:
+            raise ValidationError(
+                f"text: {text[:40]!r}... (for {ingestion_id!r}): {len(text)} characters, "
+                f"more than the {MAX_TEXT} the API keeps"
+            )
+        return str(text)
+    values = (("number", number), ("location", location), ("text", text))
+    given = [name for name, value in values if value is not None]
+    raise ValidationError(
+        f"value: give exactly one of number, location or text (for {ingestion_id!r}); "
+        f"got {' and '.join(given) or 'none'}"
+    )
+
+
+def check_any(ingestion_id: str, value: Any) -> Any:
+    """:func:`check_value` of a value of any kind: a text, a location or a number."""
+    if isinstance(value, str):
+        return check_value(ingestion_id, None, None, value)
+    if isinstance(value, Mapping | Location):
+        return check_value(ingestion_id, None, value, None)
+    return check_value(ingestion_id, value, None, None)
+
+
+def to_epoch_ms(date: Any, ingestion_id: str = "") -> int:
+    """Epoch milliseconds of an aware ``datetime``, epoch milliseconds (``int``; a ``float``
+    is cut to whole milliseconds) or an ISO 8601 string with an offset. Naive dates are
+    refused: their time zone would be a guess."""
+    if date.__class__ is datetime and date.tzinfo is not None:
+        try:
+            ms: int = (date - _EPOCH) // _ONE_MS
+        except TypeError:  # a tzinfo whose utcoffset() is None: naive after all
+            ms = _datetime_ms(date, date, ingestion_id)
+    elif isinstance(date, bool):
+        raise ValidationError(f"{_where('date', date, ingestion_id)}: not a date")
+    elif isinstance(date, int):
+        ms = int(date)
+    elif isinstance(date, float):
+        if not math.isfinite(date):
+            raise ValidationError(f"{_where('date', date, ingestion_id)}: not finite")
+        ms = math.floor(date) if abs(date) < 1e16 else MAX_DATE_MS + 1
+    elif isinstance(date, datetime):
+        ms = _datetime_ms(date, date, ingestion_id)
+    elif isinstance(date, str):
+        ms = _datetime_ms(_parse_iso(date, ingestion_id), date, ingestion_id)
+    else:
+        raise ValidationError(
+            f"{_where('date', date, ingestion_id)}: give an aware datetime, epoch "
+            "milliseconds (int) or an ISO 8601 string"
+        )
+    if not MIN_DATE_MS <= ms <= MAX_DATE_MS:
+        raise ValidationError(
+            f"{_where('date', date, ingestion_id)}: outside 0001-01-01..9999-12-31T23:59:59.999Z"
+        )
+    return ms
+
+
+def _datetime_ms(moment: datetime, given: Any, ingestion_id: str) -> int:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValidationError(
+            f"{_where('date', given, ingestion_id)}: naive; give a time zone "
+            "(e.g. datetime.now(timezone.utc))"
+        )
+    delta = moment - _EPOCH
+    return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
+
+
+def _parse_iso(text: str, ingestion_id: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        pass
+    from .models._converter import parse_date  # what Python 3.10's fromisoformat cannot read
+
+    try:
+        parsed = parse_date(text)
+    except ValueError:
+        raise ValidationError(f"{_where('date', text, ingestion_id)}: not ISO 8601") from None
+    if not _OFFSET.search(text):  # parse_date takes a date without offset as UTC; we refuse
+        raise ValidationError(f"{_where('date', text, ingestion_id)}: naive; add an offset")
+    return parsed
+
+
+def check_ingestion_id(ingestion_id: Any) -> str:
+    """An ingestion ID: a non-empty ``str``."""
+    if not isinstance(ingestion_id, str) or not ingestion_id.strip():
+        raise ValidationError(f"ingestion_id: {ingestion_id!r}: give a non-empty str")
+    return str(ingestion_id)
