@@ -188,12 +188,6 @@ class _Store:
         self._kinds: tuple[int, dict[str, str | None]] = (-1, {})
         self._positions: dict[str, tuple[list[dict[str, Any]], dict[int, int]]] = {}
 
-    def current(self) -> _Store:
-        """This store, reset when a test gave the emulator a new state."""
-        if self.state is not self.emulator.state:
-            self.__init__(self.emulator)  # type: ignore[misc]
-        return self
-
     def kinds(self) -> dict[str, str | None]:
         """``{ingestion_id: "number" | "location" | "text" | None}`` of every subject."""
         state = self.state
@@ -380,20 +374,26 @@ def _select(
 
 def add_measurement_routes(emulator: Emulator, app: web.Application) -> None:
     """Register ``POST`` and ``GET /measurements`` on ``app``."""
-    store = _Store(emulator)
+    stores = [_Store(emulator)]
+
+    def store() -> _Store:
+        # A test may give the emulator a new state: the store (and its lookups) follows.
+        if stores[0].state is not emulator.state:
+            stores[0] = _Store(emulator)
+        return stores[0]
 
     async def send(request: web.Request) -> web.Response:
         try:
             body = orjson.loads(await request.read())
         except orjson.JSONDecodeError:
             raise Invalid("Malformed JSON body") from None
-        status, answer = store.current().ingest(body)
+        status, answer = store().ingest(body)
         return web.Response(
             body=orjson.dumps(answer), status=status, content_type="application/json"
         )
 
     async def search(request: web.Request) -> web.Response:
-        answer = store.current().search(dict(request.query))
+        answer = store().search(dict(request.query))
         return web.Response(body=orjson.dumps(answer), content_type="application/json")
 
     app.router.add_post(f"{ROOT}/measurements", send)

@@ -253,10 +253,11 @@ class Emulator:
             "X-RateLimit-Remaining": str(int(bucket.tokens)),
             "X-RateLimit-Reset": str(math.ceil((limit - bucket.tokens) / rate)),
         }
+        response: web.StreamResponse
         if not allowed:
             response = _error(429, "Too many requests: the rate limit is exceeded")
         else:
-            response = await handler(request)  # type: ignore[assignment]
+            response = await handler(request)
         response.headers.update(headers)
         return response
 
