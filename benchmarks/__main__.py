@@ -20,7 +20,7 @@ from pathlib import Path
 
 import attrs
 
-from . import compat, ingest, listing, sync_overhead
+from . import compat, ingest, listing, ratelimit, sync_overhead
 from ._report import Figure
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
     figures: list[Figure] = []
-    for module in (ingest, listing, sync_overhead, compat):
+    for module in (ingest, listing, ratelimit, sync_overhead, compat):
         print(f"running {module.__name__} ...", flush=True)
         figures += module.figures(args.quick)
     print()
