@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import attrs
@@ -13,6 +13,13 @@ from blockbax_async import AsyncClient
 from blockbax_async.emulator import Emulator
 
 ClientFactory = Callable[..., AsyncClient]
+
+
+@pytest.fixture
+def served() -> Iterator[Emulator]:
+    """An emulator serving from a thread of its own, for sync code and subprocesses."""
+    with Emulator().in_thread() as emulator:
+        yield emulator
 
 
 @pytest.fixture

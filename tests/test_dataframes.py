@@ -33,12 +33,6 @@ T0 = datetime(2024, 3, 31, 0, 0, tzinfo=UTC)  # the night the clocks in Amsterda
 
 
 @pytest.fixture
-def served() -> Iterator[Emulator]:
-    with Emulator().in_thread() as emulator:
-        yield emulator
-
-
-@pytest.fixture
 def blocking(served: Emulator) -> Iterator[sync.Client]:
     with sync.Client(served.project_id, served.api_key, base_url=served.base_url) as client:
         yield client

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,12 +12,6 @@ from blockbax_async.emulator import Emulator, seed
 
 blockbax_sdk = pytest.importorskip("blockbax_sdk")
 pytestmark = pytest.mark.official_sdk
-
-
-@pytest.fixture
-def served() -> Iterator[Emulator]:
-    with Emulator().in_thread() as emulator:
-        yield emulator
 
 
 @pytest.fixture

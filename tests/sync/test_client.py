@@ -34,12 +34,6 @@ if TYPE_CHECKING:
 
 
 @pytest.fixture
-def served() -> Iterator[Emulator]:
-    with Emulator().in_thread() as emulator:
-        yield emulator
-
-
-@pytest.fixture
 def client(served: Emulator) -> Iterator[sync.Client]:
     with sync.Client(served.project_id, served.api_key, base_url=served.base_url) as c:
         yield c

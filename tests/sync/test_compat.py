@@ -37,12 +37,6 @@ EXPECTED = {
 
 
 @pytest.fixture
-def served() -> Iterator[Emulator]:
-    with Emulator().in_thread() as emulator:
-        yield emulator
-
-
-@pytest.fixture
 def client(served: Emulator) -> Iterator[HttpClient]:
     with HttpClient(served.api_key, served.project_id, served.base_url) as c:
         yield c

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 
 import pytest
 
@@ -15,12 +14,6 @@ from blockbax_async.emulator import Emulator
 from blockbax_async.errors import ClientStateError
 
 from .test_client import seed_subjects
-
-
-@pytest.fixture
-def served() -> Iterator[Emulator]:
-    with Emulator().in_thread() as emulator:
-        yield emulator
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this platform")
