@@ -2,13 +2,37 @@
 
 from __future__ import annotations
 
+import glob
+import os
+import shutil
+import subprocess
+import sys
+
 import nox
 
 nox.options.sessions = ["lint", "typecheck", "tests", "docs"]
 nox.options.error_on_missing_interpreters = True
 nox.options.reuse_existing_virtualenvs = True
 
-PYTHON = "3.11"
+SUPPORTED = ("3.10", "3.11", "3.12", "3.13")
+
+
+def _interpreter(version: str) -> str | None:
+    """A working ``python<version>``: on PATH, or installed by pyenv but not activated."""
+    home = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+    pyenv = sorted(glob.glob(os.path.join(home, "versions", f"{version}.*", "bin", "python3")))
+    for candidate in (shutil.which(f"python{version}"), *reversed(pyenv)):
+        if candidate and subprocess.run([candidate, "-c", ""], capture_output=True).returncode == 0:
+            return candidate
+    return None
+
+
+# Tests run on every supported Python the machine has (the one running nox at least); the
+# checks that do not depend on the interpreter run once, on the one running nox.
+PYTHONS = {v: path for v in SUPPORTED if (path := _interpreter(v))} or {
+    f"{sys.version_info.major}.{sys.version_info.minor}": sys.executable
+}
+PYTHON = sys.executable
 OFFICIAL_SDK_REQUIREMENTS = [
     "pydantic",
     "pydantic-extra-types",
@@ -26,9 +50,11 @@ def _install_official_sdk(session: nox.Session) -> None:
     session.install("--no-deps", "blockbax-sdk==1.8.1")
 
 
-@nox.session(python=PYTHON)
+@nox.session
+@nox.parametrize("python", list(PYTHONS.values()), ids=list(PYTHONS))
 def tests(session: nox.Session) -> None:
-    """The whole test suite against the bundled emulator, the official SDK beside ours."""
+    """The whole test suite against the bundled emulator, the official SDK beside ours, on
+    every supported Python present."""
     session.install("-e", ".[test]")
     _install_official_sdk(session)
     session.run("pytest", *session.posargs)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from aiohttp import web
 
+from ._query import parse_date
 from ._state import Invalid
 
 if TYPE_CHECKING:
@@ -115,11 +116,9 @@ def _date(value: Any, now: int) -> int | None:
     if value.__class__ is not str:
         return None
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        parsed = parse_date(value)
     except ValueError:
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=_UTC)
     delta = parsed - _EPOCH
     return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
+from ..models._converter import parse_date as _parse_date
 from ._state import Invalid
 
 __all__ = [
@@ -22,7 +23,6 @@ __all__ = [
     "sort_items",
 ]
 
-_UTC = timezone.utc
 
 
 def fail(detail: str) -> Invalid:
@@ -49,9 +49,11 @@ def flag(query: dict[str, str], key: str) -> bool | None:
 
 
 def parse_date(value: str) -> datetime:
-    """A stored or queried ISO 8601 date (``Z``, ``+0000``, ``+00:00``; naive is UTC)."""
-    parsed = datetime.fromisoformat(value.replace("z", "Z"))
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_UTC)
+    """A stored or queried ISO 8601 date (``Z``, ``+0000``, ``+00:00``; naive is UTC), on
+    every supported Python (3.10's ``fromisoformat`` reads neither ``Z`` nor ``+0000``)."""
+    if not isinstance(value, str):
+        raise ValueError(f"not an ISO 8601 date: {value!r}")
+    return _parse_date(value)
 
 
 def query_date(query: dict[str, str], key: str) -> datetime | None:
