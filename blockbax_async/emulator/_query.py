@@ -24,7 +24,6 @@ __all__ = [
 ]
 
 
-
 def fail(detail: str) -> Invalid:
     """A 400 "Validation failed" naming what is wrong."""
     return Invalid("Validation failed", [detail])
