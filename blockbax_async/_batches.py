@@ -7,21 +7,25 @@ from __future__ import annotations
 import enum
 import zlib
 from collections.abc import Collection, Mapping
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 import attrs
 import orjson
 
+from ._values import looks_like_seconds
 from .errors import (
     APIError,
     BlockbaxError,
+    ValidationError,
 )
 
 __all__ = [
     "MAX_BATCH",
     "SEVERITY",
     "VALUE_KEYS",
+    "Answer",
     "Batch",
     "QueuedMeasurement",
     "RejectReason",
@@ -84,7 +88,13 @@ class QueuedMeasurement(NamedTuple):
 
     def as_kwargs(self) -> dict[str, Any]:
         """Keywords to queue it again: ``queue(m.ingestion_id, **m.as_kwargs())``."""
-        return {"date": self.date, VALUE_KEYS[self.value.__class__]: self.value}
+        date: int | datetime = self.date
+        if looks_like_seconds(self.date):  # queue() would take these milliseconds for seconds
+            date = _EPOCH + timedelta(milliseconds=self.date)
+        return {"date": date, VALUE_KEYS[self.value.__class__]: self.value}
+
+
+_EPOCH = datetime.fromtimestamp(0, tz=timezone.utc)
 
 
 # -- batches: pure functions --------------------------------------------------------------------
@@ -236,44 +246,83 @@ def _classify(message: str, known: Collection[str]) -> tuple[RejectReason, list[
 
 def _listing(rest: str, stop: str, known: Collection[str]) -> str:
     # The listing ends at the first stop marker that is not inside one of the sent IDs.
-    at = rest.find(stop)
+    # Failing that (an ID that was not sent), at the first stop marker.
+    first = at = rest.find(stop)
     while at != -1:
         head = rest[:at]
         if all(i in known for i in match_ids(head, known)):
             return head
         at = rest.find(stop, at + 1)
-    return rest.rstrip(".")
+    return rest[:first] if first != -1 else rest.rstrip(".")
 
 
-def read_answer(data: Any, counts: Mapping[str, int]) -> tuple[int, list[Rejection]]:
-    """The measurements ingested and the per-ingestion-ID rejections of the server's answer
-    to a batch of ``counts`` (measurements per ingestion ID)."""
+class Answer(NamedTuple):
+    """What the server's answer to a batch says: ``accepted`` (ingested, as the server
+    counted), the per-ingestion-ID ``rejections``, and ``unconfirmed``, the measurements
+    neither counted nor named (a short count, or a message naming no ID that was sent)."""
+
+    accepted: int
+    rejections: list[Rejection]
+    unconfirmed: int
+
+
+_LOSING = (RejectReason.UNKNOWN_INGESTION_ID, RejectReason.INVALID_VALUE)
+
+
+def read_answer(data: Any, counts: Mapping[str, int]) -> Answer:
+    """Read the server's answer to a batch of ``counts`` (measurements per ingestion ID).
+
+    ``numberOfIngestedMeasurements`` is what counts; without it, what the detailed messages
+    say was lost is subtracted. Measurements the answer leaves unexplained (the count falls
+    short of what the messages name, or a message names no ID that was sent while no count
+    is given) are ``unconfirmed``, and each ID of the batch not named otherwise gets a
+    :class:`Rejection` with reason ``OTHER`` saying so.
+    """
     sent = sum(counts.values())
-    if not isinstance(data, dict):
-        return sent, []
+    data = data if isinstance(data, dict) else {}
+    messages = data.get("detailedMessages")
+    messages = [messages] if isinstance(messages, str) else messages
     rejections: dict[str, Rejection] = {}
-    for message in data.get("detailedMessages") or ():
+    stray = False
+    for message in messages if isinstance(messages, list) else ():
         if not isinstance(message, str):
             continue
         reason, ids = _classify(message, counts)
+        stray = stray or not any(i in counts for i in ids)
         for ingestion_id in ids:
             old = rejections.get(ingestion_id)
             if old is None or SEVERITY[reason] > SEVERITY[old.reason]:
                 rejections[ingestion_id] = Rejection(
                     ingestion_id, reason, message, counts.get(ingestion_id, 0)
                 )
-    ingested = data.get("numberOfIngestedMeasurements")
-    if not isinstance(ingested, int) or isinstance(ingested, bool):
-        lost = (
-            r.sent
-            for r in rejections.values()
-            if r.reason in (RejectReason.UNKNOWN_INGESTION_ID, RejectReason.INVALID_VALUE)
+    named = [r for r in rejections.values() if r.ingestion_id in counts]
+    told = data.get("numberOfIngestedMeasurements")
+    if isinstance(told, int) and not isinstance(told, bool):
+        accepted = min(max(told, 0), sent)
+        explained = sum(r.sent for r in named if r.reason is not RejectReason.TRUNCATED)
+        unconfirmed = max(0, sent - accepted - explained)
+    else:
+        accepted = sent - sum(r.sent for r in named if r.reason in _LOSING)
+        unconfirmed = 0
+        if stray:
+            unconfirmed = sum(n for i, n in counts.items() if i not in rejections)
+            accepted -= unconfirmed
+    if unconfirmed:
+        note = (
+            f"the server ingested {accepted} of the {sent} measurements of a batch and did "
+            f"not name all of the {unconfirmed} missing; measurements of this ID may be among "
+            "them (sending them again is safe: the API overwrites by ingestion ID and date)"
         )
-        ingested = max(0, sent - sum(lost))
-    return min(max(ingested, 0), sent), list(rejections.values())
+        for ingestion_id, count in counts.items():
+            if ingestion_id not in rejections:
+                rejections[ingestion_id] = Rejection(ingestion_id, RejectReason.OTHER, note, count)
+    return Answer(accepted, list(rejections.values()), unconfirmed)
 
 
 def keeps_batch(error: BlockbaxError) -> bool:
     """Whether a batch that failed with ``error`` stays queued. Only a refusal of the batch
-    itself (400, 413, 422) hands it back: sending it again cannot succeed."""
+    itself hands it back, as sending it again cannot succeed: a 400, 413 or 422, or a
+    ``ValidationError`` (its body could not be built)."""
+    if isinstance(error, ValidationError):
+        return False
     return not (isinstance(error, APIError) and error.status in _DATA_REFUSED)

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import os
 import ssl as _ssl
+import uuid
+from collections.abc import Mapping
 from types import TracebackType
+from typing import Any
 
 import aiohttp
 
+from ._checks import check_instance, optional
 from ._config import DEFAULT_BASE_URL, ClientConfig
 from ._ingest import IngestSettings
 from ._retry import RetryPolicy
 from ._transport import Transport
 from .errors import ValidationError
+from .models._converter import structure_input
 from .resources.alarms import AlarmsResource
 from .resources.event_triggers import EventTriggersResource
 from .resources.events import EventsResource
@@ -27,11 +32,21 @@ from .resources.webhooks import WebhooksResource
 __all__ = ["AsyncClient"]
 
 
-def _from_env(value: str | None, name: str, field: str) -> str:
-    value = value or os.environ.get(name)
-    if not value:
+def _from_env(value: Any, name: str, field: str) -> Any:
+    """``value``, else the environment variable ``name``; the type is checked by the config."""
+    if value is None:
+        value = os.environ.get(name)
+    if value is None or value == "":
         raise ValidationError(f"{field}: required (pass it, or set {name})")
     return value
+
+
+def ingest_settings(value: IngestSettings | Mapping[str, Any] | None) -> IngestSettings | None:
+    """The ``ingest`` option: settings, or a mapping of them (``{"lanes": 2}``)."""
+    if value is None:
+        return None
+    settings: IngestSettings = structure_input(value, IngestSettings, "ingest")
+    return settings
 
 
 class AsyncClient:
@@ -46,12 +61,14 @@ class AsyncClient:
     bound retries of transient failures; ``rate_limit=False`` turns off pacing by the
     X-RateLimit-* headers; ``ssl`` takes an :class:`ssl.SSLContext` (or ``False`` to skip
     verification); ``connection_limit`` caps open connections; ``ingest`` sets up the
-    measurement queue (:class:`~blockbax_async.IngestSettings`).
+    measurement queue (:class:`~blockbax_async.IngestSettings`, or a mapping of its
+    settings). A wrong type or range of any option raises
+    :class:`~blockbax_async.errors.ValidationError` naming the option and the value.
     """
 
     def __init__(
         self,
-        project_id: str | None = None,
+        project_id: str | uuid.UUID | None = None,
         access_token: str | None = None,
         *,
         base_url: str | None = None,
@@ -65,12 +82,14 @@ class AsyncClient:
         ssl: _ssl.SSLContext | bool = True,
         connection_limit: int = 100,
         session: aiohttp.ClientSession | None = None,
-        ingest: IngestSettings | None = None,
+        ingest: IngestSettings | Mapping[str, Any] | None = None,
     ) -> None:
         self.config = ClientConfig(
             project_id=_from_env(project_id, "BLOCKBAX_PROJECT_ID", "project_id"),
             access_token=_from_env(access_token, "BLOCKBAX_ACCESS_TOKEN", "access_token"),
-            base_url=base_url or os.environ.get("BLOCKBAX_BASE_URL") or DEFAULT_BASE_URL,
+            base_url=(os.environ.get("BLOCKBAX_BASE_URL") or DEFAULT_BASE_URL)
+            if base_url is None
+            else base_url,
             timeout=timeout,
             connect_timeout=connect_timeout,
             retry=RetryPolicy(max_retries, retry_deadline, backoff_base, backoff_max),
@@ -78,6 +97,10 @@ class AsyncClient:
             ssl=ssl,
             connection_limit=connection_limit,
         )
+        session = optional(
+            check_instance, "session", session, types=aiohttp.ClientSession, what="a ClientSession"
+        )
+        ingest = ingest_settings(ingest)
         self._transport = Transport(self.config, session)
         self.project = ProjectResource(self._transport)
         self.property_types = PropertyTypesResource(self._transport)

@@ -1,20 +1,57 @@
-"""Client options: one frozen class, the access token kept out of ``repr``."""
+"""Client options: one frozen class, the access token kept out of ``repr``.
+
+Each option is checked where it is declared (an attrs validator), so that a wrong type or
+range raises :class:`~blockbax_async.errors.ValidationError` naming the option and value.
+"""
 
 from __future__ import annotations
 
 import ssl as _ssl
+import uuid
+from typing import Any
 
 import attrs
 
+from ._checks import (
+    check_bool,
+    check_instance,
+    check_int,
+    check_number,
+    check_str,
+    check_url,
+    validator,
+)
 from ._retry import RetryPolicy
+from .errors import ValidationError
 
 __all__ = ["DEFAULT_BASE_URL", "ClientConfig"]
 
 DEFAULT_BASE_URL = "https://api.blockbax.com"
 
 
-def _root(url: str) -> str:
-    return str(url).rstrip("/")
+def _root(url: Any) -> Any:
+    return url.rstrip("/") if isinstance(url, str) else url  # other types: the check says so
+
+
+def _project_id(value: Any) -> Any:
+    return str(value) if isinstance(value, uuid.UUID) else value
+
+
+def check_project_id(field: str, value: Any) -> str:
+    """A project id: a non-empty ``str`` that fits in a URL path as it is."""
+    project_id = check_str(field, value)
+    if not project_id or not all(c.isalnum() or c in "-_" for c in project_id):
+        raise ValidationError(f"{field}: {project_id!r} is not a project id")
+    return project_id
+
+
+def check_token(field: str, value: Any) -> str:
+    """An access token: a non-empty printable ASCII ``str``. The message never shows it."""
+    if not isinstance(value, str):
+        raise ValidationError(f"{field}: a {type(value).__name__} is not a string")
+    if not value or not value.isascii() or not value.isprintable() or " " in value:
+        raise ValidationError(f"{field}: not a token (empty, or holding spaces or non-ASCII)")
+    return value
 
 
 @attrs.frozen
@@ -27,15 +64,25 @@ class ClientConfig:
     :class:`ssl.SSLContext`, or ``False`` to skip verification (never in production).
     """
 
-    project_id: str
-    access_token: str = attrs.field(repr=False)
-    base_url: str = attrs.field(default=DEFAULT_BASE_URL, converter=_root)
-    timeout: float = 30.0
-    connect_timeout: float = 10.0
-    retry: RetryPolicy = attrs.Factory(RetryPolicy)
-    rate_limit: bool = True
-    ssl: _ssl.SSLContext | bool = True
-    connection_limit: int = 100
+    project_id: str = attrs.field(converter=_project_id, validator=validator(check_project_id))
+    access_token: str = attrs.field(repr=False, validator=validator(check_token))
+    base_url: str = attrs.field(
+        default=DEFAULT_BASE_URL, converter=_root, validator=validator(check_url)
+    )
+    timeout: float = attrs.field(default=30.0, validator=validator(check_number, above=0))
+    connect_timeout: float = attrs.field(default=10.0, validator=validator(check_number, above=0))
+    retry: RetryPolicy = attrs.field(
+        factory=RetryPolicy,
+        validator=validator(check_instance, types=RetryPolicy, what="a RetryPolicy"),
+    )
+    rate_limit: bool = attrs.field(default=True, validator=validator(check_bool))
+    ssl: _ssl.SSLContext | bool = attrs.field(
+        default=True,
+        validator=validator(
+            check_instance, types=(_ssl.SSLContext, bool), what="an ssl.SSLContext, True or False"
+        ),
+    )
+    connection_limit: int = attrs.field(default=100, validator=validator(check_int, minimum=1))
 
     @property
     def api_root(self) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import warnings
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -25,7 +26,7 @@ import attrs
 from ._batches import (
     MAX_BATCH,
     SEVERITY,
-    VALUE_KEYS,
+    Answer,
     Batch,
     QueuedMeasurement,
     Rejection,
@@ -37,9 +38,17 @@ from ._batches import (
     lane_of,
     read_answer,
 )
-from ._retry import retry_delay
+from ._checks import check_int, check_number, validator
+from ._retry import backoff, is_retryable, retry_delay
 from ._transport import Transport
-from ._values import check_any, check_ingestion_id, check_value, to_epoch_ms
+from ._values import (
+    check_any,
+    check_ingestion_id,
+    check_ingestion_ids,
+    check_value,
+    distinct_ids,
+    to_epoch_ms,
+)
 from .errors import (
     BlockbaxError,
     ClientStateError,
@@ -90,7 +99,9 @@ class FlushResult:
     batches that failed after their retries (the first 100) and ``undelivered`` counts their
     measurements; ``pending`` is what was still queued when the flush ended (failed batches
     included); ``timed_out`` tells that the flush was cut short by its timeout;
-    ``created_subjects`` names the subjects made with ``create_subjects``.
+    ``created_subjects`` names the subjects made with ``create_subjects``;
+    ``unconfirmed`` counts measurements the server's answers neither counted as ingested
+    nor named (their IDs are in ``rejected`` with reason ``OTHER``).
     """
 
     accepted: int = 0
@@ -102,11 +113,13 @@ class FlushResult:
     timed_out: bool = False
     created_subjects: list[str] = attrs.Factory(list)
     undelivered: int = 0
+    unconfirmed: int = 0
 
     @property
     def ok(self) -> bool:
-        """No batch failed, nothing was rejected and the flush was not cut short."""
-        return not (self.failures or self.rejected or self.timed_out)
+        """No batch failed, nothing was rejected or left unconfirmed, and the flush was not
+        cut short."""
+        return not (self.failures or self.rejected or self.timed_out or self.unconfirmed)
 
     def rejected_ids(self, reason: RejectReason | None = None) -> list[str]:
         """The rejected ingestion IDs, all or those of one ``reason``."""
@@ -130,6 +143,22 @@ class FlushResult:
         self.undelivered += failure.count
         if len(self.failures) < _MAX_FAILURES_KEPT:
             self.failures.append(failure)
+
+    def _then(self, later: FlushResult) -> None:
+        """Add a later flush of what this one left queued: a batch this one kept counts as
+        failed only when the later flush failed it again."""
+        kept = sum(f.count for f in self.failures if f.kept)
+        failures = [f for f in self.failures if not f.kept] + later.failures
+        self.failures = failures[:_MAX_FAILURES_KEPT]
+        self.undelivered += later.undelivered - kept
+        for rejection in later.rejected.values():
+            self._reject(rejection)
+        self.accepted += later.accepted
+        self.requests += later.requests
+        self.retries += later.retries
+        self.unconfirmed += later.unconfirmed
+        self.created_subjects += later.created_subjects
+        self.pending, self.timed_out = later.pending, later.timed_out
 
 
 @attrs.frozen
@@ -156,16 +185,18 @@ class IngestSettings:
     ``await put()`` waits); ``lanes`` is how many POSTs may be in flight; ``batch_size``
     (at most 500) the measurements per POST; ``flush_interval`` the seconds between
     automatic flushes in background mode, and the pause of a lane after a failed batch;
-    ``close_timeout`` the seconds closing the client may spend flushing.
+    ``close_timeout`` the seconds closing the client may spend flushing. A wrong type or
+    range raises :class:`~blockbax_async.errors.ValidationError` naming the setting;
+    ``AsyncClient(ingest=...)`` also takes these as a mapping (``{"lanes": 2}``).
     """
 
-    max_queued: int = attrs.field(default=1_000_000, validator=attrs.validators.ge(1))
-    lanes: int = attrs.field(default=8, validator=attrs.validators.ge(1))
+    max_queued: int = attrs.field(default=1_000_000, validator=validator(check_int, minimum=1))
+    lanes: int = attrs.field(default=8, validator=validator(check_int, minimum=1))
     batch_size: int = attrs.field(
-        default=MAX_BATCH, validator=[attrs.validators.ge(1), attrs.validators.le(MAX_BATCH)]
+        default=MAX_BATCH, validator=validator(check_int, minimum=1, maximum=MAX_BATCH)
     )
-    flush_interval: float = attrs.field(default=1.0, validator=attrs.validators.gt(0))
-    close_timeout: float = attrs.field(default=30.0, validator=attrs.validators.ge(0))
+    flush_interval: float = attrs.field(default=1.0, validator=validator(check_number, above=0))
+    close_timeout: float = attrs.field(default=30.0, validator=validator(check_number, minimum=0))
 
 
 # -- the queue ----------------------------------------------------------------------------------
@@ -246,7 +277,8 @@ class Ingestor:
         self._interval = settings.flush_interval
         self._on_result: OnResult | None = None
         self._auto_create = False
-        self._closed = False
+        self._closed = False  # set when closing starts: no measurement is taken after it
+        self._finished = False  # set when closing ended
         self.close_result: FlushResult | None = None
         """What closing the client flushed, with what it could not deliver."""
 
@@ -265,14 +297,19 @@ class Ingestor:
 
         ``date`` is an aware ``datetime``, epoch milliseconds or an ISO 8601 string with an
         offset; ``None`` means now. Raises :class:`~blockbax_async.errors.ValidationError`
-        for a value the API would not take (nothing queued before is affected) and
+        for a value the API would not take (nothing queued before is affected),
         :class:`~blockbax_async.errors.QueueFullError` when the queue holds
-        ``max_queued`` measurements.
+        ``max_queued`` measurements and :class:`~blockbax_async.errors.ClientStateError`
+        once closing started.
         """
-        records = self._route.get(ingestion_id)
+        try:
+            records = self._route.get(ingestion_id)
+        except TypeError:  # unhashable: _admit refuses it
+            records = None
         if records is None or self._size >= self._soft:
             records = self._admit(ingestion_id)
-        if date.__class__ is not int or not -62135596800000 <= date <= 253402300799999:
+        # The fast path takes ms from 1970-04-26 on; to_epoch_ms checks the rest (seconds?).
+        if date.__class__ is not int or not 10_000_000_000 <= date <= 253402300799999:
             date = _time_ns() // 1_000_000 if date is None else to_epoch_ms(date, ingestion_id)
         if (
             number.__class__ is not float
@@ -309,7 +346,8 @@ class Ingestor:
         value = check_value(ingestion_id, number, location, text)
         if self._size >= self._max:
             await self._wait_for_room(timeout)
-        self.queue(ingestion_id, date=date_ms, **{VALUE_KEYS[value.__class__]: value})
+        self._admit(ingestion_id).extend((ingestion_id, date_ms, value))
+        self._size += 1
 
     def _admit(self, ingestion_id: str) -> list[Any]:
         """The lane records for one more measurement of ``ingestion_id``, when the queue is
@@ -317,6 +355,8 @@ class Ingestor:
         batch more queued in background mode)."""
         if self._closed:
             raise ClientStateError("the client is closed: measurements can no longer be queued")
+        if not isinstance(ingestion_id, str):
+            check_ingestion_id(ingestion_id)  # raises: not a str
         if self._size >= self._max:
             raise QueueFullError(
                 f"the measurement queue holds its maximum of {self._max} measurements: "
@@ -375,7 +415,7 @@ class Ingestor:
             raise ClientStateError("the client is closed: measurements can no longer be queued")
         lane_index = {id(lane.records): lane.index for lane in self._lanes}
         routes: dict[str, int] = {}
-        for ingestion_id in dict.fromkeys(ingestion_ids):
+        for ingestion_id in distinct_ids(ingestion_ids):
             records = self._route.get(ingestion_id)
             if records is None:
                 routes[ingestion_id] = lane_of(check_ingestion_id(ingestion_id), len(self._lanes))
@@ -415,7 +455,13 @@ class Ingestor:
         """
         if self._closed:
             raise ClientStateError("the client is closed")
-        wanted = None if ingestion_ids is None else frozenset(ingestion_ids)
+        if ingestion_ids is not None:
+            ingestion_ids = frozenset(check_ingestion_ids(ingestion_ids))
+        return await self._flush(ingestion_ids, create_subjects, timeout)
+
+    async def _flush(
+        self, wanted: Collection[str] | None, create_subjects: bool, timeout: float | None
+    ) -> FlushResult:
         maker = _SubjectMaker(self._transport) if create_subjects else None
         result = FlushResult()
         work = [(lane, count_wanted(lane.records, wanted, lane.head)) for lane in self._lanes]
@@ -443,9 +489,7 @@ class Ingestor:
                     break
                 self._in_flight += batch.size
                 try:
-                    answer = await self._post(
-                        build_body(batch.ids, batch.dates, batch.values), result
-                    )
+                    answer = await self._post(_body(batch), result)
                 except BlockbaxError as error:
                     if self._failed_batch(lane, batch, error, result):
                         return
@@ -468,13 +512,18 @@ class Ingestor:
         maker: _SubjectMaker | None,
     ) -> int:
         """Count the answer to a sent batch; returns how many measurements were queued again."""
-        if isinstance(answer, dict) and answer.get("detailedMessages"):
-            accepted, rejections = read_answer(answer, batch.counts())
-        else:  # the usual answer: no need to count per ingestion ID
-            accepted, rejections = read_answer(answer, {"*": batch.size})
+        if (
+            answer.__class__ is dict
+            and answer.get("numberOfIngestedMeasurements") == batch.size
+            and not answer.get("detailedMessages")
+        ):  # the usual answer: no need to count per ingestion ID
+            accepted, rejections, unconfirmed = Answer(batch.size, [], 0)
+        else:
+            accepted, rejections, unconfirmed = read_answer(answer, batch.counts())
         self._sent += accepted
         self._rejected += batch.size - accepted
         result.accepted += accepted
+        result.unconfirmed += unconfirmed
         again = 0
         unknown = [r.ingestion_id for r in rejections if r.reason is _UNKNOWN]
         if maker is not None and unknown:
@@ -545,13 +594,19 @@ class Ingestor:
                 delay = retry_delay(error, policy, attempt, deadline - time.monotonic())
                 if delay is None:
                     raise
-                self._retried += 1
-                result.retries += 1
-                logger.warning(
-                    "retrying a batch of measurements in %.2f s after %s (retry %d of %d)",
-                    delay, error, attempt, policy.max_retries,
-                )  # fmt: skip
-                await asyncio.sleep(delay)
+                failure = error
+            except Exception as unexpected:  # a bug below us: the batch stays, the lane pauses
+                logger.exception("sending a batch of measurements failed unexpectedly")
+                raise BlockbaxError(
+                    f"sending a batch failed unexpectedly: {unexpected!r}"
+                ) from unexpected
+            self._retried += 1
+            result.retries += 1
+            logger.warning(
+                "retrying a batch of measurements in %.2f s after %s (retry %d of %d)",
+                delay, failure, attempt, policy.max_retries,
+            )  # fmt: skip
+            await asyncio.sleep(delay)
 
     # -- background mode and back-pressure -----------------------------------------------------
 
@@ -631,6 +686,7 @@ class Ingestor:
             await self._drain(lane, result, todo, None, maker)
         except Exception:  # nobody awaits this task: say it here, the batch stays queued
             logger.exception("sending lane %d failed unexpectedly", lane.index)
+            lane.paused_until = time.monotonic() + self._interval  # not a busy loop
         finally:
             self._changed.set()
             if len(lane) >= self._batch:
@@ -694,18 +750,20 @@ class Ingestor:
         return [m for lane in self._lanes for m in lane.pending()]
 
     async def close(self, timeout: float | None = None) -> FlushResult | None:
-        """Stop background sending, flush within ``timeout`` seconds (default
-        ``close_timeout``) and refuse further measurements. What could not be delivered is
-        logged as a warning and stays readable through :meth:`pending`."""
-        if self._closed:
+        """Refuse further measurements, stop background sending and flush within ``timeout``
+        seconds (default ``close_timeout``), trying failed batches again while time is
+        left. What could not be delivered is logged as a warning and stays readable through
+        :meth:`pending`. Measurements are refused from the start, also when closing is
+        cancelled or times out; calling it again flushes what is left."""
+        if self._finished:
             return self.close_result
+        self._closed = True
+        self._soft = -1
         await self._stop_background()
         result = None
         if self._size:
             limit = self.settings.close_timeout if timeout is None else timeout
-            result = await self.flush(timeout=limit)
-        self._closed = True
-        self._soft = -1
+            result = await self._flush_until(time.monotonic() + limit)
         tasks = [lane.task for lane in self._lanes if lane.task is not None]
         for task in tasks:
             task.cancel()
@@ -718,7 +776,45 @@ class Ingestor:
                 self._size, failed, ", flush timed out" if result and result.timed_out else "",
             )  # fmt: skip
         self.close_result = result
+        self._finished = True
         return result
+
+    async def _flush_until(self, deadline: float) -> FlushResult:
+        """Flush, and flush again after a pause while a lane stopped at a batch that failed
+        for a transient reason (a drop, a 5xx, a 429) and the deadline leaves time."""
+        policy = self._transport.config.retry
+        result = FlushResult()
+        while True:
+            result._then(await self._flush(None, False, max(0.0, deadline - time.monotonic())))
+            transient = any(f.kept and is_retryable(f.error) for f in result.failures)
+            pause = min(backoff(policy, 1), deadline - time.monotonic())
+            if not (self._size and transient) or result.timed_out or self._transport.closed:
+                return result
+            if pause <= 0:
+                result.timed_out = True
+                return result
+            await asyncio.sleep(pause)
+
+    def __del__(self) -> None:
+        size = getattr(self, "_size", 0)
+        if size and not getattr(self, "_finished", True):
+            message = (
+                f"a client was dropped with {size} measurements queued and never sent; "
+                "close it (await client.aclose(), or async with) to flush them"
+            )
+            warnings.warn(message, ResourceWarning, stacklevel=1, source=self)
+            logger.warning(message)
+
+
+def _body(batch: Batch) -> bytes:
+    """The POST body of a batch; a ``ValidationError`` (the batch is handed back, not kept)
+    when it cannot be built, so that no measurement can block its lane."""
+    try:
+        return build_body(batch.ids, batch.dates, batch.values)
+    except Exception as error:  # e.g. orjson's TypeError for a value queue() should have refused
+        raise ValidationError(
+            f"measurements: a batch of {batch.size} could not be encoded ({error})"
+        ) from error
 
 
 async def _wait(event: asyncio.Event, timeout: float | None) -> None:
@@ -785,6 +881,9 @@ class _SubjectMaker:
             problem = await self._create(ingestion_id, result)
         except BlockbaxError as error:
             problem = str(error)
+        except Exception as error:  # a bug: the IDs are reported, the lane goes on
+            logger.exception("creating the subject of %r failed unexpectedly", ingestion_id)
+            problem = f"failed unexpectedly: {error!r}"
         self._tried[ingestion_id] = problem
         return problem
 
@@ -797,19 +896,30 @@ class _SubjectMaker:
             return types
         if len(types) != 1:
             return f"{len(types)} subject types have a metric with external ID {metric_ext!r}"
-        found = await self._subjects.list(external_id=subject_ext, limit=1).collect()
-        if found:
-            if ingestion_id in _ingestion_ids(found[0]):
+        found = await self._find(subject_ext)
+        if found is not None:
+            if ingestion_id in _ingestion_ids(found):
                 return None
             return f"subject {subject_ext!r} exists without ingestion ID {ingestion_id!r}"
-        created = await self._subjects.create(
-            name=subject_ext, subject_type_id=types[0], external_id=subject_ext
-        )
+        try:
+            created = await self._subjects.create(
+                name=subject_ext, subject_type_id=types[0], external_id=subject_ext
+            )
+        except BlockbaxError:
+            # Perhaps stored after all (its answer lost, then a retry found the external ID
+            # in use), or made by someone else meanwhile: what counts is that it exists.
+            created = await self._find(subject_ext)
+            if created is None:
+                raise
         result.created_subjects.append(subject_ext)
         logger.info("created subject %r for ingestion ID %r", subject_ext, ingestion_id)
         if ingestion_id not in _ingestion_ids(created):
             return f"created subject {subject_ext!r} has no ingestion ID {ingestion_id!r}"
         return None
+
+    async def _find(self, external_id: str) -> Any:
+        found = await self._subjects.list(external_id=external_id, limit=1).collect()
+        return found[0] if found else None
 
     async def _subject_types(self, metric_ext: str) -> str | list[str]:
         future = self._types.get(metric_ext)

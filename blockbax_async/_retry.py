@@ -6,9 +6,17 @@ import random
 
 import attrs
 
-from .errors import APIError, BlockbaxError, RateLimitError, TransportError
+from ._checks import check_int, check_number, validator
+from .errors import APIError, BlockbaxError, ConnectError, RateLimitError, TransportError
 
-__all__ = ["RETRY_STATUSES", "RetryPolicy", "backoff", "is_retryable", "retry_delay"]
+__all__ = [
+    "RETRY_STATUSES",
+    "RetryPolicy",
+    "backoff",
+    "is_retryable",
+    "may_be_stored",
+    "retry_delay",
+]
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
@@ -20,20 +28,39 @@ class RetryPolicy:
     ``max_retries`` counts retries after the first attempt; ``deadline`` bounds the whole
     call (first attempt, waits and retries) in seconds; back-off grows from ``backoff_base``
     doubling per attempt up to ``backoff_max``; each wait is drawn between half and all of
-    that cap, so that clients that failed together do not retry together.
+    that cap, so that clients that failed together do not retry together. A wrong type or
+    range raises :class:`~blockbax_async.errors.ValidationError` naming the client's keyword.
     """
 
-    max_retries: int = attrs.field(default=4, validator=attrs.validators.ge(0))
-    deadline: float = attrs.field(default=120.0, validator=attrs.validators.gt(0))
-    backoff_base: float = attrs.field(default=0.25, validator=attrs.validators.ge(0))
-    backoff_max: float = attrs.field(default=20.0, validator=attrs.validators.ge(0))
+    max_retries: int = attrs.field(default=4, validator=validator(check_int, minimum=0))
+    deadline: float = attrs.field(
+        default=120.0,
+        validator=validator(check_number, above=0),
+        metadata={"option": "retry_deadline"},
+    )
+    backoff_base: float = attrs.field(default=0.25, validator=validator(check_number, minimum=0))
+    backoff_max: float = attrs.field(default=20.0, validator=validator(check_number, minimum=0))
 
 
 def is_retryable(error: BlockbaxError) -> bool:
-    """Transient failures only: 429, 502, 503, 504, connection errors and timeouts."""
+    """Transient failures only: 429, 502, 503, 504, connection errors and timeouts; never a
+    create whose outcome is unknown (sending it again could store it twice)."""
     if isinstance(error, TransportError):
-        return True
+        return not error.outcome_unknown
     return isinstance(error, APIError) and error.status in RETRY_STATUSES
+
+
+def may_be_stored(error: BlockbaxError) -> bool:
+    """Whether a request that failed with ``error`` may have been handled all the same.
+
+    Yes when it was sent and no answer came (a dropped connection, a timeout) and when a
+    gateway answered 502 or 504 (the server behind it may have handled it). No after a
+    :class:`~blockbax_async.errors.ConnectError` (nothing was sent), a 429 or a 503 (the
+    server says it did not handle the request), or any other answer.
+    """
+    if isinstance(error, TransportError):
+        return not isinstance(error, ConnectError)
+    return isinstance(error, APIError) and error.status in (502, 504)
 
 
 def retry_delay(

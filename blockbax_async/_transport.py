@@ -14,26 +14,31 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
+from urllib.parse import quote
 from uuid import UUID
 
 import aiohttp
 import attrs
+from yarl import URL
 
 from . import _json
 from ._config import ClientConfig
 from ._ratelimit import RateLimiter, retry_after
-from ._retry import backoff, retry_delay
+from ._retry import backoff, may_be_stored, retry_delay
 from ._version import __version__
 from .errors import (
     APIError,
     BlockbaxError,
     ClientStateError,
+    ConnectError,
     RateLimitError,
+    TimeoutError,
     TransportError,
+    ValidationError,
     error_for_status,
 )
 
-__all__ = ["Transport", "encode_params"]
+__all__ = ["MAX_URL_LENGTH", "Transport", "encode_params", "request_url"]
 
 T = TypeVar("T")
 logger = logging.getLogger("blockbax_async")
@@ -42,29 +47,74 @@ USER_AGENT = (
     f"blockbax-async/{__version__} aiohttp/{aiohttp.__version__} python/{platform.python_version()}"
 )
 
+MAX_URL_LENGTH = 8000
+"""The longest URL sent (scheme, host, path and query), in characters: servers refuse request
+lines much over 8 KiB, so a longer one is refused here, before sending."""
+
+# No connection could be opened, so nothing was sent (aiohttp 3.10 added the timeout class).
+_CONNECT_ERRORS: tuple[type[BaseException], ...] = (
+    aiohttp.ClientConnectorError,
+    getattr(aiohttp, "ConnectionTimeoutError", aiohttp.ClientConnectorError),
+)
+
 ParamValue = str | int | float | bool | datetime | UUID | list[Any] | tuple[Any, ...] | None
 
 
-def _param(value: Any) -> str:
+def _param(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}: give it a time zone")
+            raise ValidationError(
+                f"{_json.field_name(key)}: naive datetime {value!r}: give it a time zone"
+            )
         return value.isoformat(timespec="milliseconds")
     if isinstance(value, list | tuple):
-        return ",".join(_param(v) for v in value)
-    return str(value)
+        return ",".join(_param(key, v) for v in value)
+    text = str(value)
+    return text if text.isascii() else _json.check_text(_json.field_name(key), text)
 
 
 def encode_params(params: Mapping[str, ParamValue] | None) -> dict[str, str]:
-    """Query parameters as the API takes them: lists comma-joined, ``None`` left out."""
-    return {k: _param(v) for k, v in (params or {}).items() if v is not None}
+    """Query parameters as the API takes them: lists comma-joined, ``None`` left out; a
+    string that cannot be encoded is a :class:`ValidationError` naming its parameter."""
+    return {k: _param(k, v) for k, v in (params or {}).items() if v is not None}
+
+
+def request_url(root: str, path: str, query: Mapping[str, str]) -> URL:
+    """The URL of ``path`` (each segment quoted) under ``root`` with ``query``.
+
+    A URL longer than :data:`MAX_URL_LENGTH` is a :class:`ValidationError` naming the
+    longest parameter and how far to split it.
+    """
+    url = URL(root + "/".join(quote(part, safe="") for part in path.split("/")), encoded=True)
+    if query:
+        url = url.with_query(query)
+    length = len(str(url))
+    if length > MAX_URL_LENGTH:
+        raise _too_long(query, length)
+    return url
+
+
+def _too_long(query: Mapping[str, str], length: int) -> ValidationError:
+    if not query:
+        return ValidationError(f"path: the URL would be {length} characters, over {MAX_URL_LENGTH}")
+    name = max(query, key=lambda key: len(query[key]))
+    value, count = query[name], query[name].count(",") + 1
+    keep = max(len(value) - (length - MAX_URL_LENGTH), 0)
+    how = "shorten it"
+    if count > 1:
+        per_call = max(count * keep // len(value), 1)
+        how = f"split its {count} values over several calls, at most {per_call} per call"
+    return ValidationError(
+        f"{_json.field_name(name)}: the request URL would be {length} characters, over the "
+        f"{MAX_URL_LENGTH} a server accepts (MAX_URL_LENGTH); {how}"
+    )
 
 
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, asyncio.TimeoutError):
-        return "timed out"
+        return "timed out connecting" if isinstance(exc, _CONNECT_ERRORS) else "timed out"
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
@@ -88,6 +138,7 @@ class Transport:
         }
         # A session we make carries the headers; one brought by the caller gets them per call.
         self._request_headers = None if session is None else self._headers
+        self._root = f"{URL(config.base_url)}/v1/projects/{quote(str(config.project_id), safe='')}"
 
     @property
     def closed(self) -> bool:
@@ -128,29 +179,38 @@ class Transport:
         rate_limited: bool = True,
         timeout: float | None = None,
         max_retries: int | None = None,
+        idempotent: bool = True,
+        deadline: float | None = None,
     ) -> Any:
         """Send ``method path`` (relative to the project) and return the parsed answer.
 
         ``parse`` turns the decoded JSON into the result (a model); without it the JSON is
         returned. Transient failures are retried per the client's policy, ``max_retries``
-        overriding its count for this call.
+        overriding its count for this call. Every wait (limiter, 429 pause, back-off) ends
+        by ``deadline`` (a ``time.monotonic()`` time; default: the policy's deadline from
+        now). A request that is not ``idempotent`` (a create) is sent again only when it
+        cannot have been handled (:func:`~blockbax_async._retry.may_be_stored`); otherwise
+        it raises a :class:`TransportError` whose ``outcome_unknown`` is set.
         """
+        data = body if body is not None else (None if json is None else _json.dumps(json))
+        url = request_url(self._root, path, encode_params(params))
         session = self.session()
         policy = self.config.retry
         if max_retries is not None:
             policy = attrs.evolve(policy, max_retries=max_retries)
-        data = body if body is not None else (None if json is None else _json.dumps(json))
-        query = encode_params(params)
-        deadline = time.monotonic() + policy.deadline
+        if deadline is None:
+            deadline = time.monotonic() + policy.deadline
         paced = rate_limited and self.limiter.enabled
         attempt = 0
         while True:
             attempt += 1
             try:
                 return await self._attempt(
-                    session, method, path, query, data, parse, paced, timeout, attempt
+                    session, method, path, url, data, parse, paced, timeout, attempt, deadline
                 )
             except BlockbaxError as error:
+                if not idempotent and may_be_stored(error):
+                    raise _outcome_unknown(error, method, path) from error
                 delay = None
                 if not self._closed:
                     delay = retry_delay(error, policy, attempt, deadline - time.monotonic())
@@ -169,15 +229,20 @@ class Transport:
         session: aiohttp.ClientSession,
         method: str,
         path: str,
-        query: dict[str, str],
+        url: URL,
         data: bytes | None,
         parse: Callable[[Any], T] | None,
         paced: bool,
         timeout: float | None,
         attempt: int,
+        deadline: float,
     ) -> Any:
         if paced:
-            await self.limiter.acquire()
+            try:
+                await self.limiter.acquire(deadline)
+            except RateLimitError as error:
+                error.method, error.path = method, path
+                raise
         headers: Mapping[str, str] | None = None
         started = time.perf_counter()
         client_timeout = aiohttp.ClientTimeout(
@@ -187,11 +252,11 @@ class Transport:
             self.requests += 1
             async with session.request(
                 method,
-                self.config.api_root + path,
-                params=query or None,
+                url,
                 data=data,
                 headers=self._request_headers,
                 timeout=client_timeout,
+                allow_redirects=False,
             ) as response:
                 raw = await response.read()
                 status, headers = response.status, response.headers
@@ -201,7 +266,7 @@ class Transport:
             if isinstance(exc, RuntimeError):
                 raise
             logger.debug("%s %s -> %s (attempt %d)", method, path or "/", _describe(exc), attempt)
-            raise TransportError(f"{method} {path}: {_describe(exc)}") from exc
+            raise _transport_error(exc, method, path) from exc
         finally:
             if paced:
                 self.limiter.release(headers)
@@ -214,9 +279,30 @@ class Transport:
             if paced:
                 self.limiter.pause(wait)
             raise _error(status, raw, method, path, retry_after=wait)
-        if status >= 400:
-            raise _error(status, raw, method, path)
+        if status >= 300:
+            raise _error(status, raw, method, path, location=headers.get("Location"))
         return _decode(status, raw, method, path, parse)
+
+
+def _transport_error(exc: BaseException, method: str, path: str) -> TransportError:
+    """Our error for aiohttp's ``exc``: could not connect, timed out, or lost on the way."""
+    text = f"{method} {path}: {_describe(exc)}"
+    if isinstance(exc, _CONNECT_ERRORS):
+        return ConnectError(text)
+    if isinstance(exc, asyncio.TimeoutError):
+        return TimeoutError(text)
+    return TransportError(text)
+
+
+def _outcome_unknown(error: BlockbaxError, method: str, path: str) -> TransportError:
+    """The error of a create that may have been stored: it is not sent again."""
+    cause = str(error).removeprefix(f"{method} {path}: ")
+    unknown = (TimeoutError if isinstance(error, TimeoutError) else TransportError)(
+        f"{method} {path}: the outcome is unknown ({cause}): it may have been stored, "
+        "and was not sent again so as not to store it twice"
+    )
+    unknown.outcome_unknown = True
+    return unknown
 
 
 @contextlib.contextmanager
@@ -264,7 +350,13 @@ def _decode_paused(
 
 
 def _error(
-    status: int, raw: bytes, method: str, path: str, *, retry_after: float | None = None
+    status: int,
+    raw: bytes,
+    method: str,
+    path: str,
+    *,
+    retry_after: float | None = None,
+    location: str | None = None,
 ) -> APIError:
     try:
         body: Any = _json.loads(raw) if raw.strip() else None
@@ -273,6 +365,8 @@ def _error(
     message = body.get("message") if isinstance(body, dict) else None
     if not isinstance(message, str) or not message:
         message = body if isinstance(body, str) and body else f"HTTP {status}"
+    if 300 <= status < 400:
+        message = f"a redirect to {location!r}, not followed (is base_url right?)"
     cls = error_for_status(status)
     error = cls(status, message, body, method=method, path=path)
     if isinstance(error, RateLimitError):

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
+from decimal import Context, Decimal
 from numbers import Integral, Real
 from typing import Any
 
@@ -22,11 +22,18 @@ __all__ = [
     "MAX_TEXT",
     "MIN_DATE_MS",
     "NUMBER_LIMIT",
+    "SECONDS_FROM",
+    "SECONDS_UNTIL",
     "check_any",
     "check_ingestion_id",
+    "check_ingestion_ids",
     "check_location",
     "check_number",
+    "check_text",
     "check_value",
+    "distinct_ids",
+    "looks_like_seconds",
+    "sendable",
     "to_epoch_ms",
 ]
 
@@ -34,6 +41,7 @@ MAX_TEXT = 1000
 MIN_DATE_MS = -62135596800000  # 0001-01-01T00:00:00.000Z
 MAX_DATE_MS = 253402300799999  # 9999-12-31T23:59:59.999Z, the API's maximum
 NUMBER_LIMIT = 1e20  # 20 integer digits
+SECONDS_FROM, SECONDS_UNTIL = 10**9, 10**10  # as seconds 2001..2286; as ms Jan..Apr 1970
 _INT_LIMIT = 10**20
 _INT64_MIN, _UINT64_END = -(2**63), 2**64  # what orjson writes as a JSON number
 _ONE_MS = timedelta(milliseconds=1)
@@ -82,14 +90,17 @@ def _check_int(value: int, ingestion_id: str, field: str) -> int | Decimal:
 def _check_decimal(value: Decimal, ingestion_id: str, field: str) -> Decimal:
     if not value.is_finite():
         raise ValidationError(f"{_where(field, value, ingestion_id)}: not finite")
-    if abs(value) >= _INT_LIMIT:
+    if value.copy_abs() >= _INT_LIMIT:
         raise ValidationError(f"{_where(field, value, ingestion_id)}: more than 20 digits")
-    exponent = value.normalize().as_tuple().exponent
+    # Trailing zeros dropped exactly: normalize() in the default context rounds to 28 digits,
+    # and what is sent must be what was checked.
+    exact = value.normalize(Context(prec=max(1, len(value.as_tuple().digits))))
+    exponent = exact.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -8:
         raise ValidationError(
             f"{_where(field, value, ingestion_id)}: more than 8 fractional digits"
         )
-    return value
+    return exact
 
 
 def _check_float(value: float, ingestion_id: str, field: str) -> float:
@@ -161,22 +172,55 @@ def check_value(ingestion_id: str, number: Any, location: Any, text: Any) -> Any
         if text is None:
             return check_location(location, ingestion_id)
     elif text is not None:
-        if text.__class__ is str and len(text) <= MAX_TEXT:
+        if text.__class__ is str and len(text) <= MAX_TEXT and (text.isascii() or sendable(text)):
             return text
-        if not isinstance(text, str):
-            raise ValidationError(f"{_where('text', text, ingestion_id)}: not a str")
-        if len(text) > MAX_TEXT:
-            raise ValidationError(
-                f"text: {text[:40]!r}... (for {ingestion_id!r}): {len(text)} characters, "
-                f"more than the {MAX_TEXT} the API keeps"
-            )
-        return str(text)
+        return check_text(text, ingestion_id)
     values = (("number", number), ("location", location), ("text", text))
     given = [name for name, value in values if value is not None]
     raise ValidationError(
         f"value: give exactly one of number, location or text (for {ingestion_id!r}); "
         f"got {' and '.join(given) or 'none'}"
     )
+
+
+def sendable(text: str) -> bool:
+    """Whether ``text`` can be sent: UTF-8 has no form for a lone surrogate (``"\\udcff"``,
+    from ``surrogateescape`` decoding or a JSON ``\\ud800`` escape)."""
+    return _surrogate_at(text) is None
+
+
+def _surrogate_at(text: str) -> int | None:
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        return error.start
+    return None
+
+
+def _unsendable(field: str, text: str, ingestion_id: str | None) -> ValidationError:
+    at = _surrogate_at(text)
+    shown = f"{text[:40]!r}..." if len(text) > 40 else repr(text)
+    where = f"{field}: {shown}" + ("" if ingestion_id is None else f" (for {ingestion_id!r})")
+    return ValidationError(
+        f"{where}: a lone surrogate {text[at or 0]!r} at index {at}, which cannot be sent "
+        "as UTF-8; decode the source with errors='replace' or fix it"
+    )
+
+
+def check_text(text: Any, ingestion_id: str, field: str = "text") -> str:
+    """A text value: a ``str`` of at most 1000 characters that can be sent as UTF-8."""
+    if not isinstance(text, str):
+        raise ValidationError(f"{_where(field, text, ingestion_id)}: not a str")
+    if len(text) > MAX_TEXT:
+        raise ValidationError(
+            f"{field}: {text[:40]!r}... (for {ingestion_id!r}): {len(text)} characters, "
+            f"more than the {MAX_TEXT} the API keeps"
+        )
+    if not sendable(text):
+        raise _unsendable(field, text, ingestion_id)
+    return str(text)
 
 
 def check_any(ingestion_id: str, value: Any) -> Any:
@@ -188,10 +232,25 @@ def check_any(ingestion_id: str, value: Any) -> Any:
     return check_value(ingestion_id, value, None, None)
 
 
+def looks_like_seconds(ms: int) -> bool:
+    """Whether a number given as epoch milliseconds is more likely epoch seconds: from
+    1_000_000_000 up to 9_999_999_999 (2001 to 2286 as seconds, Jan to Apr 1970 as ms)."""
+    return SECONDS_FROM <= ms < SECONDS_UNTIL
+
+
+def _seconds_error(date: Any, ingestion_id: str) -> ValidationError:
+    return ValidationError(
+        f"{_where('date', date, ingestion_id)}: looks like epoch seconds; give milliseconds "
+        f"(x1000). Numbers from {SECONDS_FROM:_} to {SECONDS_UNTIL - 1:_} are refused: as "
+        "milliseconds they fall in January to April 1970 (pass a datetime for those)"
+    )
+
+
 def to_epoch_ms(date: Any, ingestion_id: str = "") -> int:
-    """Epoch milliseconds of an aware ``datetime``, epoch milliseconds (``int``; a ``float``
-    is cut to whole milliseconds) or an ISO 8601 string with an offset. Naive dates are
-    refused: their time zone would be a guess."""
+    """Epoch milliseconds of an aware ``datetime``, epoch milliseconds (an integer, numpy's
+    too; a ``float`` is cut to whole milliseconds) or an ISO 8601 string with an offset.
+    Naive dates are refused: their time zone would be a guess. So are numbers that look
+    like epoch seconds (:func:`looks_like_seconds`)."""
     if date.__class__ is datetime and date.tzinfo is not None:
         try:
             ms: int = (date - _EPOCH) // _ONE_MS
@@ -199,12 +258,8 @@ def to_epoch_ms(date: Any, ingestion_id: str = "") -> int:
             ms = _datetime_ms(date, date, ingestion_id)
     elif isinstance(date, bool):
         raise ValidationError(f"{_where('date', date, ingestion_id)}: not a date")
-    elif isinstance(date, int):
-        ms = int(date)
-    elif isinstance(date, float):
-        if not math.isfinite(date):
-            raise ValidationError(f"{_where('date', date, ingestion_id)}: not finite")
-        ms = math.floor(date) if abs(date) < 1e16 else MAX_DATE_MS + 1
+    elif isinstance(date, Real) and not isinstance(date, Decimal):  # int, float, numpy's
+        ms = _number_ms(date, ingestion_id)
     elif isinstance(date, datetime):
         ms = _datetime_ms(date, date, ingestion_id)
     elif isinstance(date, str):
@@ -218,6 +273,19 @@ def to_epoch_ms(date: Any, ingestion_id: str = "") -> int:
         raise ValidationError(
             f"{_where('date', date, ingestion_id)}: outside 0001-01-01..9999-12-31T23:59:59.999Z"
         )
+    return ms
+
+
+def _number_ms(date: Real, ingestion_id: str) -> int:
+    if isinstance(date, Integral):
+        ms = int(date)
+    else:
+        number = float(date)
+        if not math.isfinite(number):
+            raise ValidationError(f"{_where('date', date, ingestion_id)}: not finite")
+        ms = math.floor(number) if abs(number) < 1e16 else MAX_DATE_MS + 1
+    if looks_like_seconds(ms):
+        raise _seconds_error(date, ingestion_id)
     return ms
 
 
@@ -247,8 +315,31 @@ def _parse_iso(text: str, ingestion_id: str) -> datetime:
     return parsed
 
 
-def check_ingestion_id(ingestion_id: Any) -> str:
-    """An ingestion ID: a non-empty ``str``."""
+def check_ingestion_id(ingestion_id: Any, field: str = "ingestion_id") -> str:
+    """An ingestion ID: a non-empty ``str`` that can be sent as UTF-8."""
     if not isinstance(ingestion_id, str) or not ingestion_id.strip():
-        raise ValidationError(f"ingestion_id: {ingestion_id!r}: give a non-empty str")
+        raise ValidationError(f"{field}: {ingestion_id!r}: give a non-empty str")
+    if not sendable(ingestion_id):
+        raise _unsendable(field, ingestion_id, None)
     return str(ingestion_id)
+
+
+def distinct_ids(ingestion_ids: Iterable[Any]) -> dict[str, None]:
+    """The distinct ingestion IDs, in first-seen order; ``ValidationError`` for one that
+    cannot be a key (a list), where ``dict`` would raise ``TypeError``."""
+    try:
+        return dict.fromkeys(ingestion_ids)
+    except TypeError:
+        check_ingestion_ids(ingestion_ids, "ingestion_ids")  # names the one that is no str
+        raise
+
+
+def check_ingestion_ids(ingestion_ids: Any, field: str = "ingestion_ids") -> list[str]:
+    """A collection of ingestion IDs (not one bare ``str``), each checked."""
+    if isinstance(ingestion_ids, str | bytes) or not isinstance(ingestion_ids, Iterable):
+        raise ValidationError(
+            f"{field}: {ingestion_ids!r}: give a list of ingestion IDs, e.g. [{ingestion_ids!r}]"
+            if isinstance(ingestion_ids, str)
+            else f"{field}: {ingestion_ids!r}: give a list of ingestion IDs"
+        )
+    return [check_ingestion_id(i, field) for i in ingestion_ids]

@@ -19,7 +19,18 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, Union, get_args, get_o
 
 import attrs
 
-from ._values import MAX_DATE_MS, MAX_TEXT, MIN_DATE_MS, NUMBER_LIMIT, check_any, to_epoch_ms
+from ._values import (
+    MAX_DATE_MS,
+    MAX_TEXT,
+    MIN_DATE_MS,
+    NUMBER_LIMIT,
+    SECONDS_FROM,
+    SECONDS_UNTIL,
+    check_any,
+    check_ingestion_id,
+    sendable,
+    to_epoch_ms,
+)
 from .errors import ValidationError
 from .models import MeasurementSeries
 
@@ -282,14 +293,22 @@ def _epoch_ms(pd: Any, frame: Any, dates: Any, column: str) -> list[int]:
         delta = pd.Index(dates) - pd.Timestamp(0, tz="UTC")
         return list((delta // pd.Timedelta(1, "ms")).tolist())
     if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-        array = np.asarray(dates, dtype=np.int64)
+        array = np.asarray(dates)  # in its own dtype: a cast to int64 would wrap uint64
         outside = (array < MIN_DATE_MS) | (array > MAX_DATE_MS)
         _bad(frame, outside, column, array, "outside 0001-01-01..9999-12-31")
+        seconds = (array >= SECONDS_FROM) & (array < SECONDS_UNTIL)
+        _bad(frame, seconds, column, array, _SECONDS)
         return list(array.tolist())
     try:  # datetimes or strings, perhaps of mixed offsets: one at a time
         return [to_epoch_ms(d) for d in dates]
     except ValidationError as error:
         raise ValidationError(str(error).replace("date", column, 1)) from None
+
+
+_SECONDS = (
+    f"looks like epoch seconds; give milliseconds (x1000). Numbers from {SECONDS_FROM:_} to "
+    f"{SECONDS_UNTIL - 1:_} are refused: as milliseconds they fall in January to April 1970"
+)
 
 
 def _numbers(
@@ -301,8 +320,8 @@ def _numbers(
     if pd.api.types.is_bool_dtype(column.dtype):
         raise ValidationError(f"{name}: booleans are not numbers; cast them first")
     present = np.asarray(column.notna())
-    if pd.api.types.is_integer_dtype(column.dtype):
-        return present, column[present].to_numpy(dtype=np.int64).tolist()
+    if pd.api.types.is_integer_dtype(column.dtype):  # Python ints: exact, uint64 too
+        return present, column[present].tolist()
     array = column.to_numpy(dtype=np.float64, na_value=np.nan)[present]
     if decimals is not None:
         array = np.round(array, decimals)
@@ -328,7 +347,12 @@ def _texts(pd: Any, frame: Any, column: Any, name: str) -> tuple[Any, list[Any]]
         _bad(frame, np.asarray(not_text), name, texts.array, "not a str", rows)
     too_long = np.asarray(texts.str.len() > MAX_TEXT)
     _bad(frame, too_long, name, texts.array, f"more than {MAX_TEXT} characters", rows)
-    return present, texts.tolist()
+    values = texts.tolist()
+    if not sendable("".join(values)):  # one pass for the column; then find the culprit
+        unsendable = np.asarray([not sendable(text) for text in values])
+        why = "holds a lone surrogate, which cannot be sent as UTF-8"
+        _bad(frame, unsendable, name, texts.array, why, rows)
+    return present, values
 
 
 def _long_rows(
@@ -440,8 +464,7 @@ def _wide_rows(pd: Any, frame: Any, decimals: int | None) -> tuple[list[str], li
     all_dates: list[int] = []
     values: list[Any] = []
     for name in frame.columns:  # a loop per series, not per measurement
-        if not isinstance(name, str) or not name.strip():
-            raise ValidationError(f"columns: {name!r} is not an ingestion ID; rename the columns")
+        check_ingestion_id(name, "columns")
         column = frame[name]
         if pd.api.types.is_numeric_dtype(column.dtype):
             present, checked = _numbers(pd, frame, column, name, decimals)

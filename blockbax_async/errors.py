@@ -7,6 +7,8 @@ The class tree::
     ├── ClientStateError                    the client was used after close or from another loop
     ├── QueueFullError                      the measurement queue is at its bound
     ├── TransportError                      no answer came: connection failure or timeout
+    │   ├── ConnectError                    no connection could be opened: nothing was sent
+    │   └── TimeoutError                    no answer in time
     └── APIError(status, message, body)     the server answered with an error
         ├── ClientError                     4xx: the request was wrong
         │   ├── AuthenticationError         401
@@ -26,11 +28,13 @@ __all__ = [
     "BlockbaxError",
     "ClientStateError",
     "ClientError",
+    "ConnectError",
     "NotFoundError",
     "PermissionDeniedError",
     "QueueFullError",
     "RateLimitError",
     "ServerError",
+    "TimeoutError",
     "TransportError",
     "ValidationError",
     "error_for_status",
@@ -54,7 +58,21 @@ class QueueFullError(BlockbaxError):
 
 
 class TransportError(BlockbaxError):
-    """No answer came from the server: the connection failed or the request timed out."""
+    """No answer came from the server: the connection failed or the request timed out.
+
+    ``outcome_unknown`` is true when the request was a create that may have been stored
+    (sent, then no answer): it was not sent again, so that it leaves no duplicate.
+    """
+
+    outcome_unknown: bool = False
+
+
+class ConnectError(TransportError):
+    """No connection to the server could be opened: nothing was sent."""
+
+
+class TimeoutError(TransportError):
+    """No answer came within the timeout (or the call's retry deadline)."""
 
 
 class APIError(BlockbaxError):
@@ -135,7 +153,8 @@ _BY_STATUS: dict[int, type[APIError]] = {
 
 
 def error_for_status(status: int) -> type[APIError]:
-    """The error class for an HTTP status: exact matches first, then 4xx/5xx families."""
+    """The error class for an HTTP status: exact matches first, then 4xx/5xx families; any
+    other status (a 3xx redirect, which is never followed) is a plain :class:`APIError`."""
     if status in _BY_STATUS:
         return _BY_STATUS[status]
     if 400 <= status < 500:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import builtins
 import functools
 import inspect
 import logging
@@ -38,15 +39,16 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 import anyio.from_thread
 import attrs
 
+from ._batches import QueuedMeasurement
 from ._client import AsyncClient
 from ._ingest import FlushResult, IngestSettings, IngestStats
 from ._pagination import Page, _Listing
 from ._values import (
     MAX_DATE_MS,
-    MIN_DATE_MS,
     check_any,
     check_ingestion_id,
     check_value,
+    distinct_ids,
     to_epoch_ms,
 )
 from .errors import ClientStateError, QueueFullError, ValidationError
@@ -414,7 +416,7 @@ class MeasurementsNamespace(_Namespace[MeasurementsResource]):
         would not take, :class:`~blockbax_async.errors.QueueFullError` when ``max_queued``
         measurements wait, :class:`~blockbax_async.errors.ClientStateError` once closed.
         """
-        if date.__class__ is not int or not MIN_DATE_MS <= date <= MAX_DATE_MS:
+        if date.__class__ is not int or not 10_000_000_000 <= date <= MAX_DATE_MS:
             date = time.time_ns() // 1_000_000 if date is None else to_epoch_ms(date, ingestion_id)
         if (
             number.__class__ is not float
@@ -426,7 +428,11 @@ class MeasurementsNamespace(_Namespace[MeasurementsResource]):
             number = check_value(ingestion_id, number, location, text)
         with self._lock:
             staged = self._staged
-            if len(staged) >= self._soft or ingestion_id not in self._known:
+            try:
+                known = ingestion_id in self._known
+            except TypeError:  # unhashable: _make_room refuses it
+                known = False
+            if len(staged) >= self._soft or not known:
                 self._make_room([ingestion_id], 1)
             if not staged:
                 self._portal.soon(self._admit)
@@ -452,7 +458,7 @@ class MeasurementsNamespace(_Namespace[MeasurementsResource]):
             dates = [to_epoch_ms(d, i) for i, d in zip(ingestion_ids, dates, strict=True)]
             values = [check_any(i, v) for i, v in zip(ingestion_ids, values, strict=True)]
         with self._lock:
-            self._make_room(set(ingestion_ids), count)
+            self._make_room(distinct_ids(ingestion_ids), count)
             if not self._staged:
                 self._portal.soon(self._admit)
             self._staged += chain.from_iterable(zip(ingestion_ids, dates, values, strict=True))
@@ -465,7 +471,7 @@ class MeasurementsNamespace(_Namespace[MeasurementsResource]):
             self._portal.check()
             raise ClientStateError("the client is closed: measurements can no longer be queued")
         for ingestion_id in ingestion_ids:
-            if ingestion_id not in self._known:
+            if not isinstance(ingestion_id, str) or ingestion_id not in self._known:
                 self._known.add(check_ingestion_id(ingestion_id))
         staged = len(self._staged)
         room = self._max - len(self._target) - staged // 3
@@ -501,7 +507,17 @@ class MeasurementsNamespace(_Namespace[MeasurementsResource]):
     flush = blocking(MeasurementsResource.flush)
     start = in_loop(MeasurementsResource.start)
     stop = blocking(MeasurementsResource.stop)
-    pending = in_loop(MeasurementsResource.pending)
+
+    def pending(self) -> builtins.list[QueuedMeasurement]:
+        """A copy of what is queued; see :meth:`MeasurementsResource.pending`. Also after
+        :meth:`close` (or the client's), to learn what could not be delivered."""
+        if self._portal.closed and not self._portal.forked:  # no loop left to race with
+            with self._lock:
+                staged = self._staged[:]
+            unsent = map(QueuedMeasurement, staged[0::3], staged[1::3], staged[2::3])
+            return [*self._target.pending(), *unsent]
+        return self._portal.call_sync(self._target.pending)
+
     list = blocking_list(MeasurementsResource.list)
 
     def close(self, timeout: float | None = None) -> FlushResult | None:

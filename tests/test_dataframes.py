@@ -227,7 +227,7 @@ def test_decimals_and_bad_locations(blocking: sync.Client) -> None:
     both = pd.DataFrame({"ingestion_id": "a$l", "date": [1], "number": [1.0], "text": ["x"]})
     with pytest.raises(ValidationError, match="exactly one value"):
         queue_dataframe(blocking.measurements, both)
-    with pytest.raises(ValidationError, match="not an ingestion ID"):
+    with pytest.raises(ValidationError, match="columns: 1: give a non-empty str"):
         queue_dataframe(blocking.measurements, pd.DataFrame({1: [1.0]}, index=[5]), form="wide")
     assert len(blocking.measurements) == 2
 

@@ -6,17 +6,19 @@ import random
 
 import pytest
 
-from blockbax_async._retry import RetryPolicy, backoff, is_retryable, retry_delay
+from blockbax_async._retry import RetryPolicy, backoff, is_retryable, may_be_stored, retry_delay
 from blockbax_async._transport import encode_params
 from blockbax_async.errors import (
     APIError,
     AuthenticationError,
     BlockbaxError,
     ClientError,
+    ConnectError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
     ServerError,
+    TimeoutError,
     TransportError,
     ValidationError,
     error_for_status,
@@ -128,3 +130,40 @@ def test_retry_delay_follows_retry_after() -> None:
     error = RateLimitError(429, "slow down")
     error.retry_after = 5.0
     assert retry_delay(error, POLICY, 1, 60) == 5.0
+
+
+def _unknown() -> TransportError:
+    error = TransportError("POST /subjects: the outcome is unknown")
+    error.outcome_unknown = True
+    return error
+
+
+@pytest.mark.parametrize(
+    ("error", "stored"),
+    [
+        (ConnectError("refused"), False),
+        (RateLimitError(429, "slow down"), False),
+        (ServerError(503, "unavailable"), False),
+        (ServerError(500, "bug"), False),
+        (ClientError(400, "bad"), False),
+        (TransportError("dropped after sending"), True),
+        (TimeoutError("timed out"), True),
+        (ServerError(502, "bad gateway"), True),
+        (ServerError(504, "gateway timeout"), True),
+        (ValidationError("x: bad"), False),
+    ],
+)
+def test_may_be_stored(error: BlockbaxError, stored: bool) -> None:
+    assert may_be_stored(error) is stored
+
+
+def test_an_unknown_outcome_is_never_retried() -> None:
+    assert not is_retryable(_unknown())
+    assert retry_delay(_unknown(), POLICY, 1, 60) is None
+    assert is_retryable(ConnectError("refused")) and is_retryable(TimeoutError("slow"))
+
+
+@pytest.mark.parametrize("status", [300, 301, 302, 303, 304, 307, 308])
+def test_a_redirect_is_a_plain_api_error(status: int) -> None:
+    assert error_for_status(status) is APIError
+    assert not is_retryable(APIError(status, "moved"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import aiohttp
 import pytest
@@ -22,6 +23,7 @@ from blockbax_async.errors import (
 )
 
 from .conftest import Canned, ClientFactory
+from .faultproxy import FaultProxy
 
 
 async def test_retries_then_succeeds(emulator: Emulator, client: AsyncClient) -> None:
@@ -212,3 +214,73 @@ async def test_own_session_is_used_and_left_open(canned: Canned) -> None:
         assert not session.closed
         (request,) = canned.seen
         assert request.headers["Authorization"] == "ApiKey tok"
+
+
+@pytest.mark.parametrize("bad", ["..", ".", "", "#x", "?x=1", "a/b", "a b", "x\udcff"])
+async def test_an_id_that_would_change_the_url_sends_nothing(
+    emulator: Emulator, client: AsyncClient, bad: str
+) -> None:
+    for call in (client.subjects.delete, client.subjects.get, client.metrics.get):
+        with pytest.raises(ValidationError, match="id: "):
+            await call(bad)
+    assert emulator.requests == []
+
+
+async def test_path_segments_are_quoted(canned: Canned) -> None:
+    canned.body = '{"name": "x"}'
+    async with AsyncClient("p", "tok", base_url=canned.base_url, max_retries=0) as client:
+        with pytest.raises(APIError):  # a project, not a subject: the shape is wrong
+            await client.subjects.get("a$b:é")
+    (request,) = canned.seen
+    assert request.raw_path == "/v1/projects/p/subjects/a%24b%3A%C3%A9"
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda c: c.property_types.create(name="x\udcff", external_id="x", data_type="TEXT"),
+         "name"),
+        (lambda c: c.property_types.create(name="x", external_id="\ud800", data_type="TEXT"),
+         "external_id"),
+        (lambda c: c.property_types.list(name="x\udcff").collect(), "name"),
+        (lambda c: c.subjects.list(external_id="\udcff").collect(), "external_id"),
+        (lambda c: c.subjects.list(subject_ids=["a", "x\udcff"]).collect(), "subject_ids"),
+    ],
+)  # fmt: skip
+async def test_unencodable_strings_are_refused_before_sending(
+    emulator: Emulator, client: AsyncClient, call: Any, field: str
+) -> None:
+    with pytest.raises(ValidationError, match=f"^{field}: ") as caught:
+        await call(client)
+    assert "cannot be encoded as UTF-8" in str(caught.value) or "not a valid id" in str(
+        caught.value
+    )
+    assert emulator.requests == []
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"name": "x\udcff"}, "name: 'x\\udcff' cannot be encoded as UTF-8"),
+        ({"values": [{"caption": "ok"}, {"textValue": "\ud800"}]},
+         "values[1].text_value: '\\ud800' cannot be encoded"),
+        ({"n": 2**70}, "n: 1180591620717411303424 cannot be sent as JSON"),
+        ({"s": {1, 2}}, "s: {1, 2} cannot be sent as JSON"),
+    ],
+)  # fmt: skip
+async def test_a_body_that_cannot_be_encoded_is_a_validation_error(
+    emulator: Emulator, client: AsyncClient, body: Any, message: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        await client.transport.request("POST", "/propertyTypes", json=body)
+    assert message in str(caught.value)
+    assert not isinstance(caught.value.__cause__, TypeError)
+    assert emulator.requests == []
+
+
+async def test_raw_bodies_pass_untouched() -> None:
+    async with FaultProxy() as server:
+        server.answer(200, {})
+        async with AsyncClient("p", "tok", base_url=server.base_url) as client:
+            await client.transport.request("POST", "/measurements", body=b'{"id": "\xff"}')
+    assert server.exchanges[0].body == b'{"id": "\xff"}'

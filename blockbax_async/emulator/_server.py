@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import math
 import random
+import re
 import threading
 import time
 import uuid
@@ -34,7 +35,10 @@ class Faults:
     ``error_rate``: answered 502, 503 or 504 without being handled. ``drop_rate``: the
     connection is dropped before the request is handled. ``drop_after_rate``: the request is
     handled (and stored), then the connection is dropped instead of answering.
-    ``latency``: each request waits up to this many seconds first.
+    ``latency``: each request waits up to this many seconds first. ``methods`` and ``path``
+    (a regular expression searched in the request path) narrow the faults to the requests
+    they match, e.g. ``Faults(drop_after_rate=0.5, methods=("POST",))`` loses the answers of
+    creates and measurement POSTs only; by default every request is subject to them.
     """
 
     error_rate: float = 0.0
@@ -42,10 +46,18 @@ class Faults:
     drop_after_rate: float = 0.0
     latency: float = 0.0
     seed: int = 0
+    methods: tuple[str, ...] = ()
+    path: str | None = None
     rng: random.Random = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         self.rng = random.Random(self.seed)
+
+    def applies(self, method: str, path: str) -> bool:
+        """Whether a request for ``method path`` is subject to these faults."""
+        if self.methods and method.upper() not in (m.upper() for m in self.methods):
+            return False
+        return self.path is None or re.search(self.path, path) is not None
 
 
 @attrs.define
@@ -212,6 +224,8 @@ class Emulator:
     @web.middleware
     async def _fault_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         faults = self.faults
+        if not faults.applies(request.method, request.path):
+            return await handler(request)
         if faults.latency:
             await asyncio.sleep(faults.rng.uniform(0, faults.latency))
         if faults.drop_rate and faults.rng.random() < faults.drop_rate:

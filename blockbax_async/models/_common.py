@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
+
+from .._checks import show
+from .._json import check_text
+from ..errors import ValidationError
 
 __all__ = [
     "READ_ONLY",
@@ -18,42 +22,63 @@ __all__ = [
     "PropertyValuesFilter",
     "SubjectFilter",
     "SubjectFilterItem",
+    "as_id",
+    "as_ids",
+    "as_optional_id",
+    "as_optional_ids",
     "check_one_value",
     "to_id",
-    "to_ids",
-    "to_optional_id",
-    "to_optional_ids",
 ]
 
 READ_ONLY: dict[str, Any] = {"read_only": True}
 """Field metadata for what the server returns but never accepts."""
 
 
-def to_id(value: str | uuid.UUID) -> str:
-    """Accept an id as ``str`` or ``uuid.UUID``; store it as ``str``."""
-    return value if value.__class__ is str else str(value)
+def to_id(value: str | uuid.UUID, where: str = "id") -> str:
+    """An id given as ``str`` or ``uuid.UUID``, as ``str``; anything else (an ``int``,
+    ``None``) raises :class:`ValidationError` naming ``where``."""
+    if isinstance(value, str):
+        return check_text(where, str(value))
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise ValidationError(f"{where}: {show(value)} is not an id (a str or UUID)")
 
 
-def to_optional_id(value: str | uuid.UUID | None) -> str | None:
-    """Like :func:`to_id`, letting ``None`` through."""
-    return value if value is None or value.__class__ is str else str(value)
+def as_id(value: str | uuid.UUID) -> str:
+    """Field converter: a ``uuid.UUID`` becomes its ``str``. Other types are left as they
+    are (attrs converters cannot name the field): checked before sending, where the
+    message names the attribute."""
+    return str(value) if isinstance(value, uuid.UUID) else value
 
 
-def to_ids(values: Iterable[str | uuid.UUID] | None) -> list[str]:
-    """Accept a list of ids as ``str`` or ``uuid.UUID``; ``None`` becomes an empty list."""
-    return [] if values is None else [to_id(value) for value in values]
+def as_optional_id(value: str | uuid.UUID | None) -> str | None:
+    """Like :func:`as_id`, letting ``None`` through."""
+    return str(value) if isinstance(value, uuid.UUID) else value
 
 
-def to_optional_ids(values: Iterable[str | uuid.UUID] | None) -> list[str] | None:
-    """Like :func:`to_ids`, letting ``None`` through."""
-    return None if values is None else [to_id(value) for value in values]
+def as_ids(values: Iterable[str | uuid.UUID] | None) -> list[str]:
+    """Field converter: a list of ids, UUIDs as ``str``; ``None`` becomes an empty list. A
+    lone string or a non-iterable is left as it is, for the check before sending."""
+    if values is None:
+        return []
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+        return values  # type: ignore[return-value]
+    return [as_id(value) for value in values]
+
+
+def as_optional_ids(values: Iterable[str | uuid.UUID] | None) -> list[str] | None:
+    """Like :func:`as_ids`, letting ``None`` through."""
+    return None if values is None else as_ids(values)
 
 
 def check_one_value(owner: str, **values: Any) -> None:
-    """Raise ``ValueError`` unless exactly one of ``values`` is not ``None``."""
+    """Raise :class:`ValidationError` (a ``ValueError``) unless exactly one of ``values`` is
+    not ``None``."""
     given = [name for name, value in values.items() if value is not None]
     if len(given) != 1:
-        raise ValueError(f"{owner}: give exactly one of {', '.join(values)}; got {given or 'none'}")
+        raise ValidationError(
+            f"{owner}: give exactly one of {', '.join(values)}; got {given or 'none'}"
+        )
 
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
@@ -103,15 +128,15 @@ class Area:
 class PropertyValuesFilter:
     """Property values of one property type to filter subjects on."""
 
-    type_id: str = attrs.field(converter=to_id)
-    value_ids: list[str] = attrs.field(factory=list, converter=to_ids)
+    type_id: str = attrs.field(converter=as_id)
+    value_ids: list[str] = attrs.field(factory=list, converter=as_ids)
 
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
 class SubjectFilterItem:
     """Subjects to include or exclude, by id and by property value."""
 
-    subject_ids: list[str] | None = attrs.field(default=None, converter=to_optional_ids)
+    subject_ids: list[str] | None = attrs.field(default=None, converter=as_optional_ids)
     property_values: list[PropertyValuesFilter] | None = None
 
 

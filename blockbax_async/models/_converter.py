@@ -8,6 +8,7 @@ bodies built with ``for_write=True``. ``None`` values are never emitted.
 from __future__ import annotations
 
 import functools
+import operator
 import re
 import types
 import uuid
@@ -19,9 +20,27 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_unstructure_fn, override
 
-from ._common import to_id, to_optional_id
+from .._checks import (
+    check_bool,
+    check_instance,
+    check_int,
+    check_items,
+    check_number,
+    check_str,
+    show,
+)
+from ..errors import ValidationError
+from ._common import as_id, as_ids, as_optional_id, as_optional_ids, to_id
 
-__all__ = ["converter", "format_date", "json_name", "parse_date", "structure", "unstructure"]
+__all__ = [
+    "converter",
+    "format_date",
+    "json_name",
+    "parse_date",
+    "structure",
+    "structure_input",
+    "unstructure",
+]
 
 T = TypeVar("T")
 
@@ -49,6 +68,20 @@ def structure(data: Any, cls: type[T]) -> T:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise cattrs.ClassValidationError(f"cannot structure {cls!r}: {exc!r}", [exc], cls) from exc
+
+
+def structure_input(value: Any, cls: Any, where: str = "") -> Any:
+    """``value`` given by a caller, checked against ``cls`` and built into it.
+
+    ``cls`` is a model (or ``list[Model]``, ``Model | None``, a scalar type). A model passes
+    with its attributes checked (nested mappings in it become models: then a copy is
+    returned); a mapping with snake_case or camelCase keys becomes a model. Unlike
+    :func:`structure`, which reads the server's answers leniently, nothing is coerced: a wrong
+    type, an unknown key or a missing attribute raises :class:`ValidationError` naming its
+    path from ``where`` (``values[0].location.lat: 'x' is not a number``).
+    """
+    check: Callable[[Any, str], Any] = _input_check(cls)
+    return check(value, where)
 
 
 def unstructure(obj: Any, *, for_write: bool = False) -> Any:
@@ -194,7 +227,7 @@ def _structure_model(cls: Any) -> Callable[[Any, Any], Any]:
     lines = ["def structure(data, _):", "    obj = new(cls)"]
     for i, field in enumerate(fields):
         key, value = json_name(field), _scalar(field.type)
-        if field.converter in (to_id, to_optional_id):
+        if field.converter in (as_id, as_optional_id):
             value = _SCALAR[str]  # the same conversion, inline
         elif field.converter is not None:  # it takes the raw JSON, as prefer_attrib_converters
             scope[f"convert{i}"], value = field.converter, f"convert{i}(value)"
@@ -267,6 +300,128 @@ def _prune_for_write(obj: Any, data: Any) -> None:
         model_prune = getattr(obj, "_prune_for_write", None)
         if model_prune is not None:
             model_prune(data)
+
+
+def _join(where: str, name: str) -> str:
+    return f"{where}.{name}" if where else name
+
+
+def _check_date(where: str, value: Any) -> datetime:
+    return check_instance(where, value, datetime, "a datetime")  # type: ignore[no-any-return]
+
+
+def _check_mapping(where: str, value: Any) -> dict[str, Any]:
+    return dict(check_instance(where, value, Mapping, "a mapping"))
+
+
+_SCALAR_INPUT: dict[Any, Callable[[str, Any], Any]] = {
+    str: check_str,
+    int: check_int,
+    float: check_number,
+    bool: check_bool,
+    datetime: _check_date,
+}
+_ID_INPUT: dict[Any, bool] = {as_id: False, as_optional_id: True}  # converter: optional
+_IDS_INPUT: dict[Any, bool] = {as_ids: False, as_optional_ids: True}
+
+
+def _passes(value: Any, where: str) -> Any:
+    return value
+
+
+def _input_check(type_: Any) -> Callable[[Any, str], Any]:
+    """How caller input of ``type_`` is checked: ``check(value, where) -> value``."""
+    if type_ in _SCALAR_INPUT:
+        scalar = _SCALAR_INPUT[type_]
+        return lambda value, where: scalar(where, value)
+    if _is_optional(type_):
+        inner = _input_check(next(arg for arg in get_args(type_) if arg is not type(None)))
+        return lambda value, where: None if value is None else inner(value, where)
+    if _is_list(type_):
+        return _list_check(_input_check(get_args(type_)[0] if get_args(type_) else Any))
+    if get_origin(type_) is dict:
+        return lambda value, where: _check_mapping(where, value)
+    if attrs.has(type_):
+        return lambda value, where: _model_check(type_)(value, where)  # late: models recurse
+    return _passes  # a type only read from the server (or Any): left to the model
+
+
+def _list_check(item: Callable[[Any, str], Any]) -> Callable[[Any, str], list[Any]]:
+    def check(value: Any, where: str) -> list[Any]:
+        items = check_items(where, value)
+        checked = [item(entry, f"{where}[{i}]") for i, entry in enumerate(items)]
+        same = value.__class__ is list and all(map(operator.is_, checked, items))
+        return value if same else checked
+
+    return check
+
+
+def _id_check(optional: bool) -> Callable[[Any, str], Any]:
+    def check(value: Any, where: str) -> Any:
+        if value is None and optional:
+            return None
+        return to_id(value, where)
+
+    return check
+
+
+def _field_check(field: attrs.Attribute[Any]) -> Callable[[Any, str], Any]:
+    if field.converter in _ID_INPUT:
+        return _id_check(_ID_INPUT[field.converter])
+    if field.converter in _IDS_INPUT:
+        ids = _list_check(_id_check(False))
+        if _IDS_INPUT[field.converter]:
+            return lambda value, where: None if value is None else ids(value, where)
+        return ids
+    return _input_check(field.type)
+
+
+@functools.cache
+def _model_check(cls: Any) -> Callable[[Any, str], Any]:
+    fields = [f for f in attrs.fields(attrs.resolve_types(cls)) if f.init]
+    checks = {f.name: _field_check(f) for f in fields}
+    by_key = {key: f.name for f in fields for key in (f.name, json_name(f))}
+    required = [f.name for f in fields if f.default is attrs.NOTHING]
+
+    def check_model(model: Any, where: str) -> Any:
+        changed = {}
+        for name, check in checks.items():
+            value = getattr(model, name)
+            checked = check(value, _join(where, name))
+            if checked is not value:
+                changed[name] = checked
+        return attrs.evolve(model, **changed) if changed else model
+
+    def build(data: Mapping[Any, Any], where: str) -> Any:
+        given: dict[str, Any] = {}
+        for key, value in data.items():
+            name = by_key.get(key) if isinstance(key, str) else None
+            if name is None:
+                raise ValidationError(
+                    f"{where or cls.__name__}: unknown key {show(key)} (known: {', '.join(checks)})"
+                )
+            if name in given:
+                raise ValidationError(f"{_join(where, name)}: given twice ({show(key)})")
+            given[name] = checks[name](value, _join(where, name))
+        missing = next((name for name in required if name not in given), None)
+        if missing is not None:
+            raise ValidationError(f"{_join(where, missing)}: required")
+        try:
+            return cls(**given)
+        except ValidationError as exc:  # a validator of the class, naming its field
+            raise ValidationError(_join(where, str(exc))) from None
+
+    def check(value: Any, where: str) -> Any:
+        if isinstance(value, cls):
+            return check_model(value, where)
+        if isinstance(value, Mapping):
+            return build(value, where)
+        article = "an" if cls.__name__[0] in "AEIOU" else "a"
+        raise ValidationError(
+            f"{where or 'item'}: {show(value)} is not {article} {cls.__name__} or a mapping"
+        )
+
+    return check
 
 
 converter.register_structure_hook(datetime, parse_date)

@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from ._common import to_id, to_optional_id
+from ._common import as_id, as_optional_id
 
 __all__ = ["ActivityLog", "ActivityLogData", "ActivityLogMetadata", "Alarm", "AlarmActivity"]
 
@@ -24,9 +24,9 @@ class Alarm:
 
     id: int
     created_date: datetime
-    event_trigger_id: str = attrs.field(converter=to_id)
-    subject_id: str = attrs.field(converter=to_id)
-    initial_event_id: str = attrs.field(converter=to_id)
+    event_trigger_id: str = attrs.field(converter=as_id)
+    subject_id: str = attrs.field(converter=as_id)
+    initial_event_id: str = attrs.field(converter=as_id)
     status: str
     auto_close: bool
     active: bool
@@ -49,10 +49,10 @@ class ActivityLogData:
 class ActivityLog:
     """One change to an alarm; ``account_id`` is ``None`` when the system made it."""
 
-    id: str = attrs.field(converter=to_id)
+    id: str = attrs.field(converter=as_id)
     date: datetime
     mutation_type: str | None = None
-    account_id: str | None = attrs.field(default=None, converter=to_optional_id)
+    account_id: str | None = attrs.field(default=None, converter=as_optional_id)
     data: ActivityLogData | None = None
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from ._common import READ_ONLY, Area, Location, SubjectFilter, to_id, to_optional_id
+from ._common import READ_ONLY, Area, Location, SubjectFilter, as_id, as_optional_id
 
 __all__ = [
     "Aggregation",
@@ -70,7 +70,7 @@ class Operand:
     """
 
     type: str | None = None
-    id: str | None = attrs.field(default=None, converter=to_optional_id)
+    id: str | None = attrs.field(default=None, converter=as_optional_id)
     number: float | None = None
     text: str | None = None
     location: Location | None = None
@@ -144,7 +144,7 @@ class ConditionSet:
 
     description: str
     input_conditions: list[InputCondition] = attrs.Factory(list)
-    id: str | None = attrs.field(default=None, converter=to_optional_id)
+    id: str | None = attrs.field(default=None, converter=as_optional_id)
     duration_condition: DurationCondition | None = None
     occurrence_condition: OccurrenceCondition | None = None
     day_time_condition: DayTimeCondition | None = None
@@ -171,13 +171,13 @@ class EventTrigger:
     """
 
     name: str
-    subject_type_id: str = attrs.field(converter=to_id)
+    subject_type_id: str = attrs.field(converter=as_id)
     active: bool = True
     evaluation_trigger: str | None = None
     evaluation_constraint: str | None = None
     event_rules: list[EventRule] = attrs.Factory(list)
     subject_filter: SubjectFilter | None = None
-    id: str | None = attrs.field(default=None, converter=to_optional_id, metadata=READ_ONLY)
+    id: str | None = attrs.field(default=None, converter=as_optional_id, metadata=READ_ONLY)
     version: int | None = attrs.field(default=None, metadata=READ_ONLY)
     created_date: datetime | None = attrs.field(default=None, metadata=READ_ONLY)
     updated_date: datetime | None = attrs.field(default=None, metadata=READ_ONLY)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import attrs
 
-from ._common import to_id, to_ids
+from ._common import as_id, as_ids
 
 __all__ = ["Event"]
 
@@ -16,12 +16,12 @@ class Event:
     """An event; ``event_level`` is ``OK``, ``INFORMATION``, ``WARNING`` or ``PROBLEM``, and
     ``end_date`` is ``None`` while the event is active."""
 
-    id: str = attrs.field(converter=to_id)
-    event_trigger_id: str = attrs.field(converter=to_id)
+    id: str = attrs.field(converter=as_id)
+    event_trigger_id: str = attrs.field(converter=as_id)
     event_level: str
-    subject_id: str = attrs.field(converter=to_id)
+    subject_id: str = attrs.field(converter=as_id)
     start_date: datetime
     event_trigger_version: int | None = None
-    condition_set_ids: list[str] = attrs.field(factory=list, converter=to_ids)
+    condition_set_ids: list[str] = attrs.field(factory=list, converter=as_ids)
     end_date: datetime | None = None
     suppressed: bool | None = None

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import attrs
 
-from ._common import Location, to_id
+from ._common import Location, as_id
 
 __all__ = ["IngestResult", "Measurement", "MeasurementSearchResult", "MeasurementSeries"]
 
@@ -30,8 +30,8 @@ class Measurement:
 class MeasurementSeries:
     """The measurements of one metric of one subject."""
 
-    subject_id: str = attrs.field(converter=to_id)
-    metric_id: str = attrs.field(converter=to_id)
+    subject_id: str = attrs.field(converter=as_id)
+    metric_id: str = attrs.field(converter=as_id)
     measurements: list[Measurement] = attrs.Factory(list)
 
     def __iter__(self) -> Iterator[Measurement]:

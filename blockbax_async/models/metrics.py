@@ -6,7 +6,7 @@ from datetime import datetime
 
 import attrs
 
-from ._common import READ_ONLY, to_id, to_optional_id
+from ._common import READ_ONLY, as_id, as_optional_id
 
 __all__ = ["Metric"]
 
@@ -21,7 +21,7 @@ class Metric:
     ingested metric. Unknown values are kept as they come.
     """
 
-    subject_type_id: str = attrs.field(converter=to_id)
+    subject_type_id: str = attrs.field(converter=as_id)
     name: str
     data_type: str
     external_id: str | None = None
@@ -32,6 +32,6 @@ class Metric:
     visible: bool | None = None
     discrete: bool | None = None
     preferred_color: str | None = None
-    id: str | None = attrs.field(default=None, converter=to_optional_id, metadata=READ_ONLY)
+    id: str | None = attrs.field(default=None, converter=as_optional_id, metadata=READ_ONLY)
     created_date: datetime | None = attrs.field(default=None, metadata=READ_ONLY)
     updated_date: datetime | None = attrs.field(default=None, metadata=READ_ONLY)

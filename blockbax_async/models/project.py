@@ -6,7 +6,7 @@ from datetime import datetime
 
 import attrs
 
-from ._common import READ_ONLY, to_optional_id
+from ._common import READ_ONLY, as_optional_id
 
 __all__ = ["Project"]
 
@@ -19,8 +19,8 @@ class Project:
     description: str | None = None
     timezone_id: str | None = None
     organization_id: str | None = attrs.field(
-        default=None, converter=to_optional_id, metadata=READ_ONLY
+        default=None, converter=as_optional_id, metadata=READ_ONLY
     )
-    id: str | None = attrs.field(default=None, converter=to_optional_id, metadata=READ_ONLY)
+    id: str | None = attrs.field(default=None, converter=as_optional_id, metadata=READ_ONLY)
     created_date: datetime | None = attrs.field(default=None, metadata=READ_ONLY)
     updated_date: datetime | None = attrs.field(default=None, metadata=READ_ONLY)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import attrs
 
-from ._common import READ_ONLY, to_id, to_ids, to_optional_id
+from ._common import READ_ONLY, as_id, as_ids, as_optional_id, to_id
 
 __all__ = ["PrimaryLocation", "SubjectType", "SubjectTypePropertyType"]
 
@@ -20,14 +20,14 @@ class PrimaryLocation:
     """
 
     type: str
-    id: str = attrs.field(converter=to_id)
+    id: str = attrs.field(converter=as_id)
 
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
 class SubjectTypePropertyType:
     """A property type linked to a subject type."""
 
-    id: str = attrs.field(converter=to_id)
+    id: str = attrs.field(converter=as_id)
     required: bool = False
     visible: bool | None = None
 
@@ -41,14 +41,14 @@ class SubjectType:
     """
 
     name: str
-    parent_subject_type_ids: list[str] = attrs.field(factory=list, converter=to_ids)
+    parent_subject_type_ids: list[str] = attrs.field(factory=list, converter=as_ids)
     primary_location: PrimaryLocation | None = None
     property_types: list[SubjectTypePropertyType] = attrs.Factory(list)
-    id: str | None = attrs.field(default=None, converter=to_optional_id, metadata=READ_ONLY)
+    id: str | None = attrs.field(default=None, converter=as_optional_id, metadata=READ_ONLY)
     created_date: datetime | None = attrs.field(default=None, metadata=READ_ONLY)
     updated_date: datetime | None = attrs.field(default=None, metadata=READ_ONLY)
     parent_subject_type_id: str | None = attrs.field(
-        default=None, converter=to_optional_id, metadata=READ_ONLY
+        default=None, converter=as_optional_id, metadata=READ_ONLY
     )
 
     def add_property_type(
@@ -62,5 +62,5 @@ class SubjectType:
 
     def remove_property_type(self, id: str | uuid.UUID) -> None:
         """Unlink a property type; nothing happens when it is not linked."""
-        id = to_id(id)
+        id = to_id(id, "id")
         self.property_types = [link for link in self.property_types if link.id != id]

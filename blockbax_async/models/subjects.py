@@ -9,15 +9,10 @@ from typing import Any
 
 import attrs
 
-from ._common import (
-    READ_ONLY,
-    Area,
-    Image,
-    Location,
-    MapLayer,
-    to_id,
-    to_optional_id,
-)
+from .._checks import check_items
+from ..errors import ValidationError
+from ._common import READ_ONLY, Area, Image, Location, MapLayer, as_id, as_optional_id, to_id
+from ._converter import structure_input
 
 __all__ = ["IngestionId", "Subject", "SubjectProperty"]
 
@@ -32,7 +27,7 @@ class IngestionId:
     (``subject$metric``) and ``ingestion_id`` is not sent.
     """
 
-    metric_id: str = attrs.field(converter=to_id)
+    metric_id: str = attrs.field(converter=as_id)
     derive_ingestion_id: bool = True
     ingestion_id: str | None = None
 
@@ -51,8 +46,8 @@ class SubjectProperty:
     inherited one only ``inherit``; use :meth:`Subject.set_property` to change a value.
     """
 
-    type_id: str = attrs.field(converter=to_id)
-    value_id: str | None = attrs.field(default=None, converter=to_optional_id)
+    type_id: str = attrs.field(converter=as_id)
+    value_id: str | None = attrs.field(default=None, converter=as_optional_id)
     text: str | None = None
     number: float | None = None
     location: Location | None = None
@@ -84,10 +79,10 @@ class Subject:
     """
 
     name: str
-    subject_type_id: str = attrs.field(converter=to_id)
+    subject_type_id: str = attrs.field(converter=as_id)
     external_id: str
-    id: str | None = attrs.field(default=None, converter=to_optional_id, metadata=READ_ONLY)
-    parent_subject_id: str | None = attrs.field(default=None, converter=to_optional_id)
+    id: str | None = attrs.field(default=None, converter=as_optional_id, metadata=READ_ONLY)
+    parent_subject_id: str | None = attrs.field(default=None, converter=as_optional_id)
     ingestion_ids: list[IngestionId] = attrs.Factory(list)
     properties: list[SubjectProperty] = attrs.Factory(list)
     created_date: datetime | None = attrs.field(default=None, metadata=READ_ONLY)
@@ -95,7 +90,7 @@ class Subject:
 
     def get_property(self, type_id: str | uuid.UUID) -> SubjectProperty | None:
         """The property of type ``type_id``, or ``None``."""
-        type_id = to_id(type_id)
+        type_id = to_id(type_id, "type_id")
         return next((p for p in self.properties if p.type_id == type_id), None)
 
     def set_property(
@@ -105,17 +100,18 @@ class Subject:
         value_id: str | uuid.UUID | None = None,
         text: str | None = None,
         number: float | None = None,
-        location: Location | None = None,
-        map_layer: MapLayer | None = None,
-        image: Image | None = None,
-        area: Area | None = None,
+        location: Location | Mapping[str, Any] | None = None,
+        map_layer: MapLayer | Mapping[str, Any] | None = None,
+        image: Image | Mapping[str, Any] | None = None,
+        area: Area | Mapping[str, Any] | None = None,
         caption: str | None = None,
         inherit: bool | None = None,
     ) -> SubjectProperty:
         """Replace the property of type ``type_id`` and return the new one.
 
-        Give ``value_id`` (an existing value), one value, or ``inherit=True``.
-        Raises ``ValueError`` otherwise.
+        Give ``value_id`` (an existing value), one value (a model or a mapping such as
+        ``location={"lat": 52.0, "lon": 5.1}``), or ``inherit=True``. Raises
+        :class:`~blockbax_async.errors.ValidationError` (a ``ValueError``) otherwise.
         """
         values = {
             "text": text,
@@ -128,26 +124,29 @@ class Subject:
         given = [name for name, value in values.items() if value is not None]
         where = f"set_property(type_id={str(type_id)!r})"
         if len(given) > 1:
-            raise ValueError(f"{where}: give one value, got {', '.join(given)}")
+            raise ValidationError(f"{where}: give one value, got {', '.join(given)}")
         if inherit and (given or value_id is not None):
-            raise ValueError(f"{where}: inherit=True takes no value_id or value")
+            raise ValidationError(f"{where}: inherit=True takes no value_id or value")
         if not (inherit or given or value_id is not None):
-            raise ValueError(f"{where}: give value_id, a value or inherit=True")
-        prop = SubjectProperty(
-            type_id, value_id, text, number, location, map_layer, image, area, caption, inherit
+            raise ValidationError(f"{where}: give value_id, a value or inherit=True")
+        fields = {"type_id": type_id, "value_id": value_id, **values}
+        prop: SubjectProperty = structure_input(
+            {**fields, "caption": caption, "inherit": inherit}, SubjectProperty
         )
         self.remove_property(prop.type_id)
         self.properties.append(prop)
         return prop
 
     def set_properties(self, properties: Iterable[SubjectProperty | Mapping[str, Any]]) -> None:
-        """Replace or add properties by type id, from models or from dicts with the API's
-        camelCase keys (``{"typeId": ..., "valueId": ...}``), as the official SDK does."""
-        from ._converter import structure
-
-        for prop in properties:
-            if not isinstance(prop, SubjectProperty):
-                prop = structure(dict(prop), SubjectProperty)
+        """Replace or add properties by type id, from models or from mappings with the API's
+        camelCase keys (``{"typeId": ..., "valueId": ...}``, as the official SDK does) or
+        snake_case ones. Each is checked before any is set: a bad one raises
+        :class:`~blockbax_async.errors.ValidationError` naming it (``properties[1].text``)."""
+        checked: list[SubjectProperty] = [
+            structure_input(prop, SubjectProperty, f"properties[{i}]")
+            for i, prop in enumerate(check_items("properties", properties))
+        ]
+        for prop in checked:
             self.remove_property(prop.type_id)
             self.properties.append(prop)
 
@@ -157,12 +156,12 @@ class Subject:
 
     def remove_property(self, type_id: str | uuid.UUID) -> None:
         """Remove the property of type ``type_id``; nothing happens when it is absent."""
-        type_id = to_id(type_id)
+        type_id = to_id(type_id, "type_id")
         self.properties = [p for p in self.properties if p.type_id != type_id]
 
     def get_ingestion_id(self, metric_id: str | uuid.UUID) -> str | None:
         """The ingestion ID of metric ``metric_id``, or ``None``."""
-        metric_id = to_id(metric_id)
+        metric_id = to_id(metric_id, "metric_id")
         return next((i.ingestion_id for i in self.ingestion_ids if i.metric_id == metric_id), None)
 
     def override_ingestion_id(self, metric_id: str | uuid.UUID, ingestion_id: str) -> None:
@@ -179,11 +178,11 @@ class Subject:
 
     def remove_ingestion_id(self, metric_id: str | uuid.UUID) -> None:
         """Drop the ingestion ID entry of metric ``metric_id``; nothing happens when absent."""
-        metric_id = to_id(metric_id)
+        metric_id = to_id(metric_id, "metric_id")
         self.ingestion_ids = [i for i in self.ingestion_ids if i.metric_id != metric_id]
 
     def _ingestion_entry(self, metric_id: str | uuid.UUID) -> IngestionId:
-        metric_id = to_id(metric_id)
+        metric_id = to_id(metric_id, "metric_id")
         for entry in self.ingestion_ids:
             if entry.metric_id == metric_id:
                 return entry

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import attrs
 
-from ._common import READ_ONLY, SubjectFilter, to_id, to_ids, to_optional_id
+from ._common import READ_ONLY, SubjectFilter, as_id, as_ids, as_optional_id
 
 __all__ = ["EventTriggerFilter", "Webhook", "WebhookResponse"]
 
@@ -16,7 +16,7 @@ class EventTriggerFilter:
     """Event triggers a webhook listens to; ``type`` is ``INCLUDE`` or ``EXCLUDE``."""
 
     type: str
-    ids: list[str] = attrs.field(factory=list, converter=to_ids)
+    ids: list[str] = attrs.field(factory=list, converter=as_ids)
 
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
@@ -33,7 +33,7 @@ class Webhook:
     subject_filter: SubjectFilter | None = None
     event_trigger_filter: EventTriggerFilter | None = None
     event_level_filter: list[str] = attrs.Factory(list)
-    id: str | None = attrs.field(default=None, converter=to_optional_id, metadata=READ_ONLY)
+    id: str | None = attrs.field(default=None, converter=as_optional_id, metadata=READ_ONLY)
     created_date: datetime | None = attrs.field(default=None, metadata=READ_ONLY)
     updated_date: datetime | None = attrs.field(default=None, metadata=READ_ONLY)
 
@@ -46,11 +46,11 @@ class WebhookResponse:
     ``status_code`` is ``None`` when no answer came.
     """
 
-    webhook_setting_id: str = attrs.field(converter=to_id)
+    webhook_setting_id: str = attrs.field(converter=as_id)
     sequence_number: int
     date: datetime
     delivery_attempt: int | None = None
     status_code: int | None = None
     response_type: str | None = None
     error: bool | None = None
-    event_id: str | None = attrs.field(default=None, converter=to_optional_id)
+    event_id: str | None = attrs.field(default=None, converter=as_optional_id)

@@ -1,19 +1,40 @@
 """What every resource namespace shares: a handle on the transport, model conversion, and
-the checks and encodings of arguments (ids, choices, dates, property value expressions)."""
+the checks and encodings of arguments (ids, choices, dates, property value expressions).
+
+Every public method checks each argument before anything is sent, with the checks below
+(the type checks come from :mod:`blockbax_async._checks`); models and mappings given to
+``create`` and ``update`` are checked attribute by attribute by
+:func:`~blockbax_async.models._converter.structure_input`.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
+import time
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime, timezone
 from functools import partial
 from typing import Any, ClassVar, Generic, TypeVar, overload
 from uuid import UUID
 
+from .._checks import (
+    check_bool,
+    check_instance,
+    check_int,
+    check_items,
+    check_number,
+    check_str,
+    check_url,
+    optional,
+)
+from .._json import check_text
 from .._pagination import MAX_PAGE_SIZE, Page, Paginator
 from .._transport import ParamValue, Transport
 from .._values import to_epoch_ms
-from ..errors import ValidationError
-from ..models._converter import structure, unstructure
+from ..errors import BlockbaxError, TransportError, ValidationError
+from ..models._converter import structure, structure_input, unstructure
 
 __all__ = [
     "DateArg",
@@ -24,11 +45,19 @@ __all__ = [
     "ReadResource",
     "Resource",
     "attribute_values",
+    "check_bool",
     "check_choices",
     "check_id",
     "check_ids",
+    "check_instance",
+    "check_int",
+    "check_items",
+    "check_number",
+    "check_str",
+    "check_url",
     "date_param",
     "one_of",
+    "optional",
     "page_parser",
     "property_value_expression",
     "required",
@@ -43,25 +72,36 @@ Ids = Sequence[Id] | None
 DateArg = datetime | int | str | None
 PropertyValueIds = Sequence[Id | Sequence[Id]] | Id | None
 
+logger = logging.getLogger("blockbax_async")
+# What would change the meaning of a URL path segment: separators, escapes, spaces, controls.
+_NOT_IN_ID = re.compile(r"[/?#%\s\x00-\x1f\x7f-\x9f]")
+
 
 def check_id(value: str | UUID, field: str = "id") -> str:
-    """An id for a URL path: a UUID or a non-empty string without ``/``."""
+    """An id for a URL path: a UUID, or a string other than ``""``, ``"."`` and ``".."``
+    without ``/ ? # %``, whitespace or control characters (which would change the URL)."""
     if isinstance(value, UUID):
         return str(value)
-    if not isinstance(value, str) or not value or "/" in value:
-        raise ValidationError(f"{field}: not a valid id ({value!r})")
-    return value
+    if not isinstance(value, str) or value in ("", ".", "..") or _NOT_IN_ID.search(value):
+        raise ValidationError(
+            f"{field}: not a valid id ({value!r}): an id is not empty, '.' or '..', and holds"
+            " no '/', '?', '#', '%', whitespace or control characters"
+        )
+    return check_text(field, value)
 
 
 def check_ids(field: str, values: Ids) -> list[str] | None:
     """A list of ids for a filter (sent comma-joined), or ``None`` when not given.
 
-    A lone string is refused rather than read as a sequence of characters.
+    A lone string is refused rather than read as a sequence of characters, and so is
+    anything but a sequence or a set (bytes included).
     """
     if values is None:
         return None
     if isinstance(values, str | UUID):
         raise ValidationError(f"{field}: give a list of ids, not one id ({values!r})")
+    if not isinstance(values, Sequence | AbstractSet) or isinstance(values, bytes | bytearray):
+        raise ValidationError(f"{field}: give a list of ids, not {values!r}")
     ids = [check_id(value, field) for value in values]
     for value in ids:
         if "," in value or ";" in value:
@@ -71,7 +111,7 @@ def check_ids(field: str, values: Ids) -> list[str] | None:
 
 def required(field: str, value: T | None) -> T:
     """``value``, or a :class:`ValidationError` naming ``field`` when it is missing or empty."""
-    if value is None or value == "":
+    if value is None or (isinstance(value, str) and not value):
         raise ValidationError(f"{field}: required, got {value!r}")
     return value
 
@@ -101,9 +141,7 @@ def check_choices(field: str, values: Iterable[str] | None, allowed: Collection[
     """Each of ``values`` checked by :func:`one_of`; ``None`` passes."""
     if values is None:
         return None
-    if isinstance(values, str):
-        raise ValidationError(f"{field}: give a list, not one value ({values!r})")
-    return [one_of(field, value, allowed) for value in values]
+    return [one_of(field, value, allowed) for value in check_items(field, values)]
 
 
 def date_param(field: str, value: DateArg) -> datetime | None:
@@ -129,8 +167,8 @@ def property_value_expression(field: str, expression: PropertyValueIds) -> str |
     if isinstance(expression, str | UUID):
         expression = [expression]
     clauses = []
-    for entry in expression:
-        options = [entry] if isinstance(entry, str | UUID) else list(entry)
+    for entry in check_items(field, expression):
+        options = [entry] if isinstance(entry, str | UUID) else check_items(field, entry)
         if not options:
             raise ValidationError(f"{field}: an empty list of alternatives ({expression!r})")
         ids = check_ids(field, options)
@@ -163,10 +201,18 @@ class Resource:
         *,
         body: Any = None,
         params: Mapping[str, ParamValue] | None = None,
+        idempotent: bool = True,
+        deadline: float | None = None,
     ) -> T:
         json = None if body is None else unstructure(body, for_write=True)
         result: T = await self._transport.request(
-            method, path, json=json, params=params, parse=partial(structure, cls=into)
+            method,
+            path,
+            json=json,
+            params=params,
+            parse=partial(structure, cls=into),
+            idempotent=idempotent,
+            deadline=deadline,
         )
         return result
 
@@ -182,10 +228,8 @@ class Resource:
         limit: int | None,
         page_size: int,
     ) -> Paginator[T]:
-        if not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise ValidationError(f"page_size: {page_size!r} is not between 1 and {MAX_PAGE_SIZE}")
-        if limit is not None and limit < 0:
-            raise ValidationError(f"limit: {limit!r} is below 0")
+        page_size = check_int("page_size", page_size, minimum=1, maximum=MAX_PAGE_SIZE)
+        limit = optional(check_int, "limit", limit, minimum=0)
 
         async def fetch(number: int, size: int) -> Page[T]:
             query = {**params, "page": number, "size": size}
@@ -220,14 +264,19 @@ class CrudResource(ReadResource[M]):
     ``choices`` names, per attribute of the model, the values the API accepts; they are
     checked before a create is sent. ``required_fields`` must be non-empty on create and
     update alike. Updates do not check ``choices``: a value the server returned (perhaps one
-    newer than this package) goes back as it came.
+    newer than this package) goes back as it came. Both check the type of every attribute,
+    and take plain mappings (snake_case or camelCase keys) wherever a model is expected.
     """
 
     choices: ClassVar[Mapping[str, Collection[str]]] = {}
     required_fields: ClassVar[tuple[str, ...]] = ()
+    unique_key: ClassVar[Mapping[str, str]] = {}
+    """Attributes that identify a stored item, each with the list filter that finds it; a
+    create whose outcome is unknown is looked up by them (empty: it cannot be, and raises)."""
 
     async def update(self, item: M) -> M:
         """Send ``item`` as edited (its attributes changed in place) and return what is stored."""
+        item = self._input(item)
         item_id = getattr(item, "id", None)
         if item_id is None:
             raise ValidationError(f"id: {type(item).__name__} has no id; create it first")
@@ -242,10 +291,63 @@ class CrudResource(ReadResource[M]):
         await self._delete(f"{self.path}/{check_id(id)}")
 
     async def _create(self, item: M) -> M:
+        """POST ``item``; when the outcome is unknown, look it up by :attr:`unique_key` and
+        send it again only when it is not stored (without a key: raise)."""
         self._check_model(item)
         self._check(item, creating=True)
-        stored: M = await self._call("POST", self.path, self.model, body=item)
-        return stored
+        policy = self._transport.config.retry
+        deadline = time.monotonic() + policy.deadline
+        resends = 0
+        while True:
+            try:
+                stored: M = await self._call(
+                    "POST", self.path, self.model, body=item, idempotent=False, deadline=deadline
+                )
+                return stored
+            except TransportError as error:
+                if not error.outcome_unknown or not self.unique_key:
+                    raise
+                found = await self._stored_as(item, error, deadline)
+                if found is not None:
+                    return found
+                resends += 1
+                if resends > policy.max_retries or time.monotonic() >= deadline:
+                    raise
+                logger.warning("%s; it is not stored, so it is sent again", error)
+
+    async def _stored_as(self, item: M, error: TransportError, deadline: float) -> M | None:
+        """The stored item with the :attr:`unique_key` of ``item``, or ``None``; ``error``
+        is raised when the key is not set or the lookup fails."""
+        key = {name: getattr(item, name) for name in self.unique_key}
+        if any(value is None for value in key.values()):
+            raise error
+        params: dict[str, ParamValue] = {
+            param: str(key[name]) for name, param in self.unique_key.items()
+        }
+        params.update(page=0, size=MAX_PAGE_SIZE)
+        try:
+            page: Page[M] = await self._transport.request(
+                "GET", self.path, params=params, parse=page_parser(self.model, 0), deadline=deadline
+            )
+        except BlockbaxError as lookup:
+            raise error from lookup
+        for found in page.items:
+            if all(str(getattr(found, name)) == str(value) for name, value in key.items()):
+                logger.warning("%s; it was stored, as a look-up by %s finds", error, key)
+                return found
+        return None
+
+    def _input(self, item: M | Mapping[str, Any]) -> M:
+        """The ``item`` argument (a model, or a mapping of its attributes) with the type of
+        every attribute checked; nested mappings become models."""
+        checked: M = structure_input(item, self.model, "item")
+        return checked
+
+    def _from_keywords(self, **keywords: Any) -> M:
+        """A model of ``create``'s keywords, each checked as :meth:`_input` does (named as the
+        keyword)."""
+        built: M = structure_input(keywords, self.model)
+        return built
 
     def _check_model(self, item: Any) -> None:
         if not isinstance(item, self.model):

@@ -12,10 +12,12 @@ from ._base import (
     Ids,
     PropertyValueIds,
     Resource,
+    check_bool,
     check_choices,
     check_id,
     check_ids,
     date_param,
+    optional,
     property_value_expression,
 )
 from .events import check_sort
@@ -67,7 +69,7 @@ class AlarmsResource(Resource):
         params = {
             "statuses": check_choices("statuses", statuses, ALARM_STATUSES),
             "priorities": check_choices("priorities", priorities, ALARM_PRIORITIES),
-            "active": active,
+            "active": optional(check_bool, "active", active),
             "fromDate": date_param("from_date", from_date),
             "toDate": date_param("to_date", to_date),
             "subjectIds": check_ids("subject_ids", subject_ids),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from .._pagination import Paginator
 from .._vocabulary import (
@@ -16,7 +16,16 @@ from .._vocabulary import (
 )
 from ..errors import ValidationError
 from ..models import EventRule, EventTrigger, SubjectFilter
-from ._base import CrudResource, Id, attribute_values, one_of, required, required_id
+from ._base import (
+    CrudResource,
+    Id,
+    attribute_values,
+    check_str,
+    one_of,
+    optional,
+    required,
+    required_id,
+)
 
 __all__ = ["EventTriggersResource"]
 
@@ -56,27 +65,29 @@ class EventTriggersResource(CrudResource[EventTrigger]):
         self, *, name: str | None = None, limit: int | None = None, page_size: int = 200
     ) -> Paginator[EventTrigger]:
         """Event triggers, filtered by ``name``."""
-        return self._search({"name": name}, limit, page_size)
+        return self._search({"name": optional(check_str, "name", name)}, limit, page_size)
 
     async def create(
         self,
-        item: EventTrigger | None = None,
+        item: EventTrigger | Mapping[str, Any] | None = None,
         *,
         subject_type_id: Id | None = None,
         name: str | None = None,
         active: bool = True,
         evaluation_trigger: str | None = None,
         evaluation_constraint: str | None = None,
-        event_rules: Sequence[EventRule] = (),
-        subject_filter: SubjectFilter | None = None,
+        event_rules: Sequence[EventRule | Mapping[str, Any]] = (),
+        subject_filter: SubjectFilter | Mapping[str, Any] | None = None,
     ) -> EventTrigger:
         """Create an event trigger from a model or from keywords; returns the stored one.
 
         ``evaluation_trigger`` is ``INPUT_METRICS`` or ``SUBJECT_METRICS``;
-        ``evaluation_constraint`` is ``NONE`` or ``ALL_TIMESTAMPS_MATCH``.
+        ``evaluation_constraint`` is ``NONE`` or ``ALL_TIMESTAMPS_MATCH``. ``event_rules``
+        and ``subject_filter`` take models or nested mappings (``[{"event_level": "WARNING",
+        "condition_sets": [{"description": ..., "input_conditions": [...]}]}]``).
         """
         if item is None:
-            item = EventTrigger(
+            item = self._from_keywords(
                 name=required("name", name),
                 subject_type_id=required_id("subject_type_id", subject_type_id),
                 active=active,
@@ -86,10 +97,10 @@ class EventTriggersResource(CrudResource[EventTrigger]):
                 evaluation_constraint=one_of(
                     "evaluation_constraint", evaluation_constraint, EVALUATION_CONSTRAINTS
                 ),
-                event_rules=list(event_rules),
+                event_rules=event_rules,
                 subject_filter=subject_filter,
             )
-        return await self._create(item)
+        return await self._create(self._input(item))
 
     def _check(self, item: EventTrigger, *, creating: bool) -> None:
         super()._check(item, creating=creating)

@@ -13,9 +13,11 @@ from ._base import (
     Ids,
     PropertyValueIds,
     ReadResource,
+    check_bool,
     check_choices,
     check_ids,
     date_param,
+    optional,
     property_value_expression,
 )
 
@@ -63,11 +65,11 @@ class EventsResource(ReadResource[Event]):
         ``sort`` is ``"startDate,desc"`` (the default), ``"startDate,asc"``, ...
         """
         params = {
-            "active": active,
-            "suppressed": suppressed,
+            "active": optional(check_bool, "active", active),
+            "suppressed": optional(check_bool, "suppressed", suppressed),
             "fromDate": date_param("from_date", from_date),
             "toDate": date_param("to_date", to_date),
-            "onlyNew": only_new,
+            "onlyNew": optional(check_bool, "only_new", only_new),
             "propertyValueIds": property_value_expression("property_value_ids", property_value_ids),
             "subjectIds": check_ids("subject_ids", subject_ids),
             "eventTriggerIds": check_ids("event_trigger_ids", event_trigger_ids),

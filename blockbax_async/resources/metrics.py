@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from .._pagination import Paginator
 from .._vocabulary import MAPPING_LEVELS, METRIC_DATA_TYPES
 from ..errors import ValidationError
 from ..models import Metric
-from ._base import CrudResource, Id, Ids, check_ids, one_of, required, required_id
+from ._base import (
+    CrudResource,
+    Id,
+    Ids,
+    check_ids,
+    check_int,
+    check_str,
+    one_of,
+    optional,
+    required,
+    required_id,
+)
 
 __all__ = ["MetricsResource"]
 
@@ -22,6 +33,10 @@ class MetricsResource(CrudResource[Metric]):
 
     path = "/metrics"
     model = Metric
+    unique_key: ClassVar[Mapping[str, str]] = {
+        "subject_type_id": "subjectTypeIds",
+        "external_id": "externalId",
+    }
     required_fields = ("subject_type_id", "name", "data_type", "type")
     choices: ClassVar[Mapping[str, Collection[str]]] = {
         "data_type": METRIC_DATA_TYPES,
@@ -41,8 +56,8 @@ class MetricsResource(CrudResource[Metric]):
     ) -> Paginator[Metric]:
         """Metrics matching every filter given."""
         params = {
-            "name": name,
-            "externalId": external_id,
+            "name": optional(check_str, "name", name),
+            "externalId": optional(check_str, "external_id", external_id),
             "metricIds": check_ids("metric_ids", metric_ids),
             "subjectTypeIds": check_ids("subject_type_ids", subject_type_ids),
         }
@@ -50,7 +65,7 @@ class MetricsResource(CrudResource[Metric]):
 
     async def create(
         self,
-        item: Metric | None = None,
+        item: Metric | Mapping[str, Any] | None = None,
         *,
         subject_type_id: Id | None = None,
         name: str | None = None,
@@ -72,31 +87,27 @@ class MetricsResource(CrudResource[Metric]):
         ``preferred_color`` is ``#rrggbb``.
         """
         if item is None:
-            item = Metric(
+            item = self._from_keywords(
                 subject_type_id=required_id("subject_type_id", subject_type_id),
                 name=required("name", name),
                 data_type=one_of("data_type", required("data_type", data_type), METRIC_DATA_TYPES),
                 external_id=required("external_id", external_id),
                 mapping_level=one_of("mapping_level", mapping_level, MAPPING_LEVELS),
-                type=one_of("type", type, ("INGESTED",)),
+                type=one_of("type", required("type", type), ("INGESTED",)),
                 unit=unit,
                 precision=precision,
                 visible=visible,
                 discrete=discrete,
                 preferred_color=preferred_color,
             )
-        return await self._create(item)
+        return await self._create(self._input(item))
 
     def _check(self, item: Metric, *, creating: bool) -> None:
         super()._check(item, creating=creating)
         if creating:
             required("external_id", item.external_id)
             required("mapping_level", item.mapping_level)
-        precision = item.precision
-        if precision is not None and (
-            isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision <= 8
-        ):
-            raise ValidationError(f"precision: {precision!r} is not a whole number from 0 to 8")
+        optional(check_int, "precision", item.precision, minimum=0, maximum=8)
         color = item.preferred_color
         if color is not None and not _COLOR.fullmatch(color):
             raise ValidationError(f"preferred_color: {color!r} is not a hex color like #2fc177")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any, ClassVar
 
 from .._pagination import Paginator
+from .._vocabulary import PROPERTY_DATA_TYPES
 from ..models import PropertyType, PropertyValue
-from ._base import CrudResource, required
+from ._base import CrudResource, check_str, one_of, optional, required
 
 __all__ = ["PropertyTypesResource"]
 
@@ -16,6 +18,8 @@ class PropertyTypesResource(CrudResource[PropertyType]):
 
     path = "/propertyTypes"
     model = PropertyType
+    unique_key: ClassVar[Mapping[str, str]] = {"external_id": "externalId"}
+    choices: ClassVar[Mapping[str, Collection[str]]] = {"data_type": PROPERTY_DATA_TYPES}
 
     def list(
         self,
@@ -26,29 +30,36 @@ class PropertyTypesResource(CrudResource[PropertyType]):
         page_size: int = 200,
     ) -> Paginator[PropertyType]:
         """Property types, filtered by ``name`` and ``external_id``; iterate or ``collect()``."""
-        return self._search({"name": name, "externalId": external_id}, limit, page_size)
+        params = {
+            "name": optional(check_str, "name", name),
+            "externalId": optional(check_str, "external_id", external_id),
+        }
+        return self._search(params, limit, page_size)
 
     async def create(
         self,
-        item: PropertyType | None = None,
+        item: PropertyType | Mapping[str, Any] | None = None,
         *,
         name: str | None = None,
         external_id: str | None = None,
         data_type: str | None = None,
         predefined_values: bool = False,
-        values: Sequence[PropertyValue] = (),
+        values: Sequence[PropertyValue | Mapping[str, Any]] = (),
     ) -> PropertyType:
         """Create a property type from a model or from keywords; returns the stored one.
 
         ``data_type`` is ``TEXT``, ``NUMBER``, ``LOCATION``, ``MAP_LAYER``, ``IMAGE`` or
-        ``AREA``; with ``predefined_values`` the ``values`` are created here too.
+        ``AREA``; with ``predefined_values`` the ``values`` are created here too, as models
+        or mappings (``{"caption": "HQ", "location": {"lat": 52.0, "lon": 5.1}}``).
         """
         if item is None:
-            item = PropertyType(
+            item = self._from_keywords(
                 name=required("name", name),
                 external_id=required("external_id", external_id),
-                data_type=required("data_type", data_type),
+                data_type=one_of(
+                    "data_type", required("data_type", data_type), PROPERTY_DATA_TYPES
+                ),
                 predefined_values=predefined_values,
-                values=list(values),
+                values=values,
             )
-        return await self._create(item)
+        return await self._create(self._input(item))

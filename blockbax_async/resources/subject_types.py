@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from .._pagination import Paginator
 from ..models import PrimaryLocation, SubjectType, SubjectTypePropertyType
-from ._base import CrudResource, Id, Ids, check_ids, required
+from ._base import CrudResource, Id, Ids, check_ids, check_str, optional, required
 
 __all__ = ["SubjectTypesResource"]
 
@@ -32,28 +32,30 @@ class SubjectTypesResource(CrudResource[SubjectType]):
     ) -> Paginator[SubjectType]:
         """Subject types, filtered by ``name`` and by the property types they link."""
         params = {
-            "name": name,
+            "name": optional(check_str, "name", name),
             "propertyTypeIds": check_ids("property_type_ids", property_type_ids),
         }
         return self._search(params, limit, page_size)
 
     async def create(
         self,
-        item: SubjectType | None = None,
+        item: SubjectType | Mapping[str, Any] | None = None,
         *,
         name: str | None = None,
         parent_subject_type_ids: Sequence[Id] = (),
-        primary_location: PrimaryLocation | None = None,
-        property_types: Sequence[SubjectTypePropertyType] = (),
+        primary_location: PrimaryLocation | Mapping[str, Any] | None = None,
+        property_types: Sequence[SubjectTypePropertyType | Mapping[str, Any]] = (),
     ) -> SubjectType:
-        """Create a subject type from a model or from keywords; returns the stored one."""
+        """Create a subject type from a model or from keywords; returns the stored one.
+
+        ``primary_location`` and ``property_types`` take models or mappings
+        (``{"type": "METRIC", "id": ...}``, ``[{"id": ..., "required": True}]``).
+        """
         if item is None:
-            item = SubjectType(
+            item = self._from_keywords(
                 name=required("name", name),
-                parent_subject_type_ids=check_ids(
-                    "parent_subject_type_ids", parent_subject_type_ids
-                ),
+                parent_subject_type_ids=parent_subject_type_ids,
                 primary_location=primary_location,
-                property_types=list(property_types),
+                property_types=property_types,
             )
-        return await self._create(item)
+        return await self._create(self._input(item))

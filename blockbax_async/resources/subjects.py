@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 from .._pagination import Paginator
 from .._vocabulary import SUBJECT_IDS_MODES
@@ -12,9 +13,10 @@ from ._base import (
     Id,
     Ids,
     PropertyValueIds,
-    check_id,
     check_ids,
+    check_str,
     one_of,
+    optional,
     property_value_expression,
     required,
     required_id,
@@ -28,6 +30,7 @@ class SubjectsResource(CrudResource[Subject]):
 
     path = "/subjects"
     model = Subject
+    unique_key: ClassVar[Mapping[str, str]] = {"external_id": "externalId"}
     required_fields = (
         "name",
         "subject_type_id",
@@ -56,8 +59,8 @@ class SubjectsResource(CrudResource[Subject]):
         alternatives: ``[[a, b], c]`` is (a or b) and c.
         """
         params = {
-            "name": name,
-            "externalId": external_id,
+            "name": optional(check_str, "name", name),
+            "externalId": optional(check_str, "external_id", external_id),
             "subjectIds": check_ids("subject_ids", subject_ids),
             "subjectIdsMode": one_of("subject_ids_mode", subject_ids_mode, SUBJECT_IDS_MODES),
             "subjectTypeIds": check_ids("subject_type_ids", subject_type_ids),
@@ -67,36 +70,37 @@ class SubjectsResource(CrudResource[Subject]):
 
     async def create(
         self,
-        item: Subject | None = None,
+        item: Subject | Mapping[str, Any] | None = None,
         *,
         name: str | None = None,
         subject_type_id: Id | None = None,
         external_id: str | None = None,
         parent_subject_id: Id | None = None,
-        ingestion_ids: Sequence[IngestionId] | Mapping[Id, str] = (),
-        properties: Sequence[SubjectProperty] = (),
+        ingestion_ids: Sequence[IngestionId | Mapping[str, Any]] | Mapping[Id, str] = (),
+        properties: Sequence[SubjectProperty | Mapping[str, Any]] = (),
     ) -> Subject:
         """Create a subject from a model or from keywords; returns the stored one.
 
         The server derives the ingestion ID (``<subject external id>$<metric external id>``)
         of every metric not named in ``ingestion_ids``; a mapping ``{metric_id:
-        ingestion_id}`` gives custom ones.
+        ingestion_id}`` gives custom ones. ``properties`` and ``ingestion_ids`` take models
+        or mappings (``[{"type_id": ..., "text": "HQ"}]``).
         """
         if item is None:
             if isinstance(ingestion_ids, Mapping):
                 ingestion_ids = [
-                    IngestionId(check_id(metric, "ingestion_ids"), False, ingestion_id)
-                    for metric, ingestion_id in ingestion_ids.items()
+                    {"metric_id": metric, "derive_ingestion_id": False, "ingestion_id": given}
+                    for metric, given in ingestion_ids.items()
                 ]
-            item = Subject(
+            item = self._from_keywords(
                 name=required("name", name),
                 subject_type_id=required_id("subject_type_id", subject_type_id),
                 external_id=required("external_id", external_id),
                 parent_subject_id=parent_subject_id,
-                ingestion_ids=list(ingestion_ids),
-                properties=list(properties),
+                ingestion_ids=ingestion_ids,
+                properties=properties,
             )
-        return await self._create(item)
+        return await self._create(self._input(item))
 
     def _check(self, item: Subject, *, creating: bool) -> None:
         super()._check(item, creating=creating)

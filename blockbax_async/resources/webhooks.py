@@ -7,10 +7,21 @@ from typing import Any, ClassVar
 
 from .._pagination import CursorPaginator, Page, Paginator
 from .._vocabulary import EVENT_LEVELS
-from ..errors import ValidationError
 from ..models import EventTriggerFilter, SubjectFilter, Webhook, WebhookResponse
 from ..models._converter import structure
-from ._base import CrudResource, Id, check_choices, check_id, one_of, required
+from ._base import (
+    CrudResource,
+    Id,
+    check_bool,
+    check_choices,
+    check_id,
+    check_int,
+    check_str,
+    check_url,
+    one_of,
+    optional,
+    required,
+)
 
 __all__ = ["WebhooksResource"]
 
@@ -37,28 +48,29 @@ class WebhooksResource(CrudResource[Webhook]):
         self, *, name: str | None = None, limit: int | None = None, page_size: int = 200
     ) -> Paginator[Webhook]:
         """Webhook settings, filtered by ``name``."""
-        return self._search({"name": name}, limit, page_size)
+        return self._search({"name": optional(check_str, "name", name)}, limit, page_size)
 
     async def create(
         self,
-        item: Webhook | None = None,
+        item: Webhook | Mapping[str, Any] | None = None,
         *,
         name: str | None = None,
         endpoint: str | None = None,
         active: bool = True,
         authorization_header: str | None = None,
-        subject_filter: SubjectFilter | None = None,
-        event_trigger_filter: EventTriggerFilter | None = None,
+        subject_filter: SubjectFilter | Mapping[str, Any] | None = None,
+        event_trigger_filter: EventTriggerFilter | Mapping[str, Any] | None = None,
         event_level_filter: Sequence[str] = EVENT_LEVELS,
     ) -> Webhook:
         """Create a webhook setting from a model or from keywords; returns the stored one.
 
         Events matching the filters are posted to ``endpoint`` (``http(s)://``), with
         ``authorization_header`` as the Authorization header. ``event_level_filter`` holds
-        ``OK``, ``INFORMATION``, ``WARNING`` and/or ``PROBLEM`` (all by default).
+        ``OK``, ``INFORMATION``, ``WARNING`` and/or ``PROBLEM`` (all by default). The
+        filters take models or mappings (``{"type": "INCLUDE", "ids": [...]}``).
         """
         if item is None:
-            item = Webhook(
+            item = self._from_keywords(
                 name=required("name", name),
                 endpoint=required("endpoint", endpoint),
                 active=active,
@@ -69,12 +81,11 @@ class WebhooksResource(CrudResource[Webhook]):
                     "event_level_filter", event_level_filter, EVENT_LEVELS
                 ),
             )
-        return await self._create(item)
+        return await self._create(self._input(item))
 
     def _check(self, item: Webhook, *, creating: bool) -> None:
         super()._check(item, creating=creating)
-        if not item.endpoint.startswith(("https://", "http://")):
-            raise ValidationError(f"endpoint: {item.endpoint!r} is not an http(s):// URL")
+        check_url("endpoint", item.endpoint)
 
     def list_responses(
         self,
@@ -89,10 +100,9 @@ class WebhooksResource(CrudResource[Webhook]):
         ``order="ASC"``; ``error`` keeps only failed (``True``) or successful ones."""
         path = f"{self.path}/{check_id(webhook_id, 'webhook_id')}/webhookResponses"
         order = one_of("order", order, ORDERS)
-        if page_size < 1:
-            raise ValidationError(f"page_size: {page_size!r} is below 1")
-        if limit is not None and limit < 0:
-            raise ValidationError(f"limit: {limit!r} is below 0")
+        error = optional(check_bool, "error", error)
+        page_size = check_int("page_size", page_size, minimum=1)
+        limit = optional(check_int, "limit", limit, minimum=0)
         descending = order != "ASC"
         first_size = page_size if limit is None else max(1, min(page_size, limit))
 
@@ -109,8 +119,7 @@ class WebhooksResource(CrudResource[Webhook]):
 
     async def get_response(self, webhook_id: Id, sequence_number: int) -> WebhookResponse:
         """One response of a webhook, by its sequence number."""
-        if isinstance(sequence_number, bool) or not isinstance(sequence_number, int):
-            raise ValidationError(f"sequence_number: {sequence_number!r} is not a whole number")
+        sequence_number = check_int("sequence_number", sequence_number)
         path = f"{self.path}/{check_id(webhook_id, 'webhook_id')}/webhookResponses"
         response: WebhookResponse = await self._call(
             "GET", f"{path}/{sequence_number}", WebhookResponse

@@ -32,6 +32,7 @@ from blockbax_async.errors import (
     RateLimitError,
     ServerError,
     TransportError,
+    ValidationError,
 )
 
 
@@ -128,18 +129,19 @@ def _answer(ingested: int | None, *details: str) -> dict[str, Any]:
 
 
 COUNTS = {"a$x": 3, "b$x": 2, "c$y": 1, "with. dot$x": 4}
+UNKNOWN, INVALID = RejectReason.UNKNOWN_INGESTION_ID, RejectReason.INVALID_VALUE
+TRUNCATED, OTHER = RejectReason.TRUNCATED, RejectReason.OTHER
+ALL_OTHER = dict.fromkeys(COUNTS, OTHER)
 
 
 @pytest.mark.parametrize(
-    ("answer", "accepted", "reasons"),
+    ("answer", "accepted", "unconfirmed", "reasons"),
     [
-        (None, 10, {}),
-        ({"numberOfIngestedMeasurements": 10}, 10, {}),
-        (
-            _answer(7, UNKNOWN_MESSAGE.format("a$x")),
-            7,
-            {"a$x": RejectReason.UNKNOWN_INGESTION_ID},
-        ),
+        (None, 10, 0, {}),
+        ({}, 10, 0, {}),
+        ({"numberOfIngestedMeasurements": 10}, 10, 0, {}),
+        ({"numberOfIngestedMeasurements": 12}, 10, 0, {}),  # more than sent: all of them
+        (_answer(7, UNKNOWN_MESSAGE.format("a$x")), 7, 0, {"a$x": UNKNOWN}),
         (
             _answer(
                 4,
@@ -148,33 +150,65 @@ COUNTS = {"a$x": 3, "b$x": 2, "c$y": 1, "with. dot$x": 4}
                 TRUNCATED_MESSAGE.format("with. dot$x"),
             ),
             4,
-            {
-                "a$x": RejectReason.UNKNOWN_INGESTION_ID,
-                "c$y": RejectReason.UNKNOWN_INGESTION_ID,
-                "b$x": RejectReason.INVALID_VALUE,
-                "with. dot$x": RejectReason.TRUNCATED,
-            },
+            0,
+            {"a$x": UNKNOWN, "c$y": UNKNOWN, "b$x": INVALID, "with. dot$x": TRUNCATED},
         ),
         (  # without a count: the lost ones are worked out from the reasons
             _answer(None, UNKNOWN_MESSAGE.format("a$x"), TRUNCATED_MESSAGE.format("b$x")),
             7,
-            {"a$x": RejectReason.UNKNOWN_INGESTION_ID, "b$x": RejectReason.TRUNCATED},
+            0,
+            {"a$x": UNKNOWN, "b$x": TRUNCATED},
         ),
         (
             _answer(9, INVALID_MESSAGE.format("a$x"), UNKNOWN_MESSAGE.format("a$x")),
             9,
-            {"a$x": RejectReason.UNKNOWN_INGESTION_ID},  # the graver reason wins
+            0,
+            {"a$x": UNKNOWN},  # the graver reason wins
         ),
-        (_answer(10, "Something new about c$y"), 10, {"c$y": RejectReason.OTHER}),
+        (_answer(10, "Something new about c$y"), 10, 0, {"c$y": OTHER}),
+        # short answers: what the server counted is accepted, the rest is unconfirmed
+        ({"numberOfIngestedMeasurements": 8}, 8, 2, ALL_OTHER),
+        ({"numberOfIngestedMeasurements": -3}, 0, 10, ALL_OTHER),
+        (  # a$x explains 3 of the 5 missing
+            _answer(5, UNKNOWN_MESSAGE.format("a$x")),
+            5,
+            2,
+            {**ALL_OTHER, "a$x": UNKNOWN},
+        ),
+        (  # a 207 naming no ID that was sent, with no count
+            _answer(None, UNKNOWN_MESSAGE.format("stranger")),
+            0,
+            10,
+            {**ALL_OTHER, "stranger": UNKNOWN},
+        ),
+        (_answer(None, "Something went wrong"), 0, 10, ALL_OTHER),
+        (  # named ones are lost, the others unconfirmed
+            _answer(None, INVALID_MESSAGE.format("b$x"), "Something else"),
+            0,
+            8,
+            {**ALL_OTHER, "b$x": INVALID},
+        ),
+        ({"numberOfIngestedMeasurements": True}, 10, 0, {}),  # not a count: ignored
+        ({"numberOfIngestedMeasurements": 10, "detailedMessages": 5}, 10, 0, {}),
+        (
+            {"numberOfIngestedMeasurements": 10, "detailedMessages": "About c$y"},
+            10,
+            0,
+            {"c$y": OTHER},
+        ),
     ],
 )
-def test_read_answer(answer: Any, accepted: int, reasons: dict[str, RejectReason]) -> None:
-    got, rejections = read_answer(answer, COUNTS)
-    assert got == accepted
-    assert {r.ingestion_id: r.reason for r in rejections} == reasons
-    for rejection in rejections:
-        assert rejection.sent == COUNTS[rejection.ingestion_id]
-        assert rejection.ingestion_id in rejection.message
+def test_read_answer(
+    answer: Any, accepted: int, unconfirmed: int, reasons: dict[str, RejectReason]
+) -> None:
+    got = read_answer(answer, COUNTS)
+    assert (got.accepted, got.unconfirmed) == (accepted, unconfirmed)
+    assert {r.ingestion_id: r.reason for r in got.rejections} == reasons
+    for rejection in got.rejections:
+        assert rejection.sent == COUNTS.get(rejection.ingestion_id, 0)
+        assert rejection.ingestion_id in rejection.message or (
+            "did not name all" in rejection.message
+        )
 
 
 @pytest.mark.parametrize(
@@ -189,6 +223,7 @@ def test_read_answer(answer: Any, accepted: int, reasons: dict[str, RejectReason
         (ClientError(413, "too large"), False),
         (ClientError(422, "x"), False),
         (APIError(200, "not JSON"), True),
+        (ValidationError("a body that cannot be built"), False),
     ],
 )
 def test_which_failed_batches_stay_queued(error: BlockbaxError, kept: bool) -> None:

@@ -108,7 +108,7 @@ async def test_truncation_is_read_from_the_server(emulator: Emulator, client: As
         "series": [{"ingestionId": "s0$note", "measurements": [{"date": 1, "text": "x" * 1001}]}]
     }
     answer = await client.transport.request("POST", "/measurements", json=body, rate_limited=False)
-    accepted, (rejection,) = read_answer(answer, {"s0$note": 1})
+    accepted, (rejection,), _ = read_answer(answer, {"s0$note": 1})
     assert accepted == 1 and rejection.reason is RejectReason.TRUNCATED
     assert emulator.state.measurements["s0$note"][0]["text"] == "x" * 1000
 

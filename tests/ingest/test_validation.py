@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pytest
 
 from blockbax_async import AsyncClient, IngestSettings
-from blockbax_async._batches import lane_of
+from blockbax_async._batches import build_body, lane_of
 from blockbax_async._values import check_location, check_number, check_value, to_epoch_ms
 from blockbax_async.errors import ClientStateError, QueueFullError, ValidationError
 from blockbax_async.models import Location
@@ -33,12 +35,35 @@ UTC = timezone.utc
         (Decimal("1.12345678"), Decimal("1.12345678")),
         (Decimal("1.500000000000"), Decimal("1.500000000000")),  # trailing zeros are fine
         (Decimal("12345678901234567890.12345678"), Decimal("12345678901234567890.12345678")),
+        (Decimal("1.100000000000000000000"), Decimal("1.1")),
+        (Decimal("99999999999999999999.5000000000"), Decimal("99999999999999999999.5")),
+        (Decimal("-0E-30"), Decimal("-0")),
+        (Decimal("1E+5"), Decimal("1E+5")),
+        (np.int64(-7), -7),
+        (np.uint64(2**64 - 1), 2**64 - 1),
+        (np.float32(0.5), 0.5),
     ],
 )
 def test_good_numbers(value: Any, expected: Any) -> None:
     checked = check_number(value, ID)
     assert checked == expected
     assert type(checked) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("value", "sent"),
+    [
+        (Decimal("1.100000000000000000000"), b"1.1"),
+        (Decimal("1.500000000000"), b"1.5"),
+        (Decimal("1E+5"), b"100000"),
+        (Decimal("12345678901234567890.12345678"), b"12345678901234567890.12345678"),
+        (2**64 - 1, b"18446744073709551615"),
+        (-(10**20) + 1, b"-99999999999999999999"),
+    ],
+)
+def test_numbers_are_sent_as_checked(value: Any, sent: bytes) -> None:
+    body = build_body([ID], [0], [check_number(value, ID)])
+    assert body.endswith(b'"number":' + sent + b"}]}]}")
 
 
 @pytest.mark.parametrize(
@@ -55,6 +80,8 @@ def test_good_numbers(value: Any, expected: Any) -> None:
         (Decimal("NaN"), "not finite"),
         (Decimal("0.000000001"), "more than 8 fractional digits"),
         (Decimal("1E+20"), "more than 20 digits"),
+        # 31 fractional digits: normalize() in the default context rounds this to 1
+        (Decimal("1.0000000000000000000000000000001"), "more than 8 fractional digits"),
         (True, "not a number"),
         ("21.5", "not a number"),
         (None, "not a number"),
@@ -110,6 +137,13 @@ def test_bad_locations(value: Any, field: str) -> None:
         ("2021-01-09T14:00:00+02:00", 1610193600000),
         ("9999-12-31T23:59:59.999Z", 253402300799999),
         (datetime(1969, 12, 31, 23, 59, 59, 999000, tzinfo=UTC), -1),
+        (np.int64(1_700_000_000_123), 1_700_000_000_123),
+        (np.float64(1_700_000_000_123.5), 1_700_000_000_123),
+        (999_999_999, 999_999_999),  # below the seconds range: milliseconds
+        (10_000_000_000, 10_000_000_000),  # above it
+        (-1_700_000_000, -1_700_000_000),
+        (datetime(1970, 2, 1, tzinfo=UTC), 2_678_400_000),  # a datetime is never seconds
+        ("1970-02-01T00:00:00Z", 2_678_400_000),
     ],
 )
 def test_good_dates(date: Any, expected: int) -> None:
@@ -127,6 +161,12 @@ def test_good_dates(date: Any, expected: int) -> None:
         (math.nan, "not finite"),
         (True, "not a date"),
         (b"2021", "give an aware datetime"),
+        (1_700_000_000, r"looks like epoch seconds; give milliseconds \(x1000\)"),
+        (1_700_000_000.25, "looks like epoch seconds"),  # time.time()
+        (np.int64(1_700_000_000), "looks like epoch seconds"),
+        (1_000_000_000, "looks like epoch seconds"),
+        (9_999_999_999, "looks like epoch seconds"),
+        (Decimal(1_700_000_000_000), "give an aware datetime"),
     ],
 )
 def test_bad_dates(date: Any, problem: str) -> None:
@@ -143,6 +183,8 @@ def test_bad_dates(date: Any, problem: str) -> None:
         (1.0, {"lat": 1, "lon": 2}, None, "got number and location"),
         (None, None, 5, "text: 5"),
         (None, None, "x" * 1001, "1001 characters"),
+        (None, None, "x\udcff", r"text: 'x\\udcff' \(for .*lone surrogate"),
+        (None, None, "\ud800" * 1001, "1001 characters"),
     ],
 )
 def test_one_value(number: Any, location: Any, text: Any, problem: str) -> None:
@@ -173,14 +215,32 @@ def test_lanes_spread_and_are_stable() -> None:
     assert lane_of("subject-1$temp", 8) == lane_of("subject-1$temp", 8) == 3
 
 
-def _client(**settings: Any) -> AsyncClient:
-    return AsyncClient(
-        "p", "secret-token", base_url="http://127.0.0.1:9", ingest=IngestSettings(**settings)
-    )
+Offline = Callable[..., AsyncClient]
 
 
-def test_a_bad_call_leaves_the_queue_as_it_was() -> None:
-    measurements = _client().measurements
+@pytest.fixture
+async def offline() -> AsyncIterator[Offline]:
+    """Clients of a server that is not there, closed (without waiting) after the test."""
+    made: list[AsyncClient] = []
+
+    def make(**settings: Any) -> AsyncClient:
+        made.append(
+            AsyncClient(
+                "p",
+                "secret-token",
+                base_url="http://127.0.0.1:9",
+                ingest=IngestSettings(close_timeout=0, **settings),
+            )
+        )
+        return made[-1]
+
+    yield make
+    for client in made:
+        await client.aclose()
+
+
+def test_a_bad_call_leaves_the_queue_as_it_was(offline: Offline) -> None:
+    measurements = offline().measurements
     measurements.queue(ID, number=1.5, date=1000)
     measurements.queue(ID, number=2.5, date=2000)
     before = measurements.pending()
@@ -199,8 +259,8 @@ def test_a_bad_call_leaves_the_queue_as_it_was() -> None:
     assert len(measurements) == 2
 
 
-def test_queue_keeps_compact_records() -> None:
-    measurements = _client().measurements
+def test_queue_keeps_compact_records(offline: Offline) -> None:
+    measurements = offline().measurements
     measurements.queue(ID, number=21.5, date=1000)
     measurements.queue(ID, number=7, date="1970-01-01T00:00:02Z")
     measurements.queue(ID, location=Location(lat=1.5, lon=2.5), date=3000)
@@ -215,8 +275,8 @@ def test_queue_keeps_compact_records() -> None:
     assert pending[2].as_kwargs() == {"date": 3000, "location": {"lat": 1.5, "lon": 2.5}}
 
 
-def test_missing_date_means_now() -> None:
-    measurements = _client().measurements
+def test_missing_date_means_now(offline: Offline) -> None:
+    measurements = offline().measurements
     before = datetime.now(UTC).timestamp() * 1000
     measurements.queue(ID, number=1.0)
     after = datetime.now(UTC).timestamp() * 1000
@@ -224,8 +284,8 @@ def test_missing_date_means_now() -> None:
     assert before - 1 <= queued.date <= after + 1
 
 
-def test_queue_full_is_a_clear_error() -> None:
-    measurements = _client(max_queued=3).measurements
+def test_queue_full_is_a_clear_error(offline: Offline) -> None:
+    measurements = offline(max_queued=3).measurements
     for n in range(3):
         measurements.queue(ID, number=float(n), date=n)
     with pytest.raises(QueueFullError, match="maximum of 3"):
@@ -235,8 +295,8 @@ def test_queue_full_is_a_clear_error() -> None:
     assert len(measurements) == 3
 
 
-async def test_closed_queue_refuses() -> None:
-    client = _client()
+async def test_closed_queue_refuses(offline: Offline) -> None:
+    client = offline()
     await client.aclose()
     with pytest.raises(ClientStateError, match="closed"):
         client.measurements.queue(ID, number=1.0)

@@ -13,6 +13,7 @@ from blockbax_async.models import ConditionSet, EventRule, EventTrigger
 from blockbax_async.resources._base import (
     attribute_values,
     check_choices,
+    check_id,
     check_ids,
     date_param,
     one_of,
@@ -51,16 +52,46 @@ def test_property_value_expression_refuses(expression: Any, message: str) -> Non
 
 
 @pytest.mark.parametrize(
-    ("ids", "result"), [(None, None), ([], []), (["a", U], ["a", str(U)]), (("x",), ["x"])]
+    ("ids", "result"),
+    [(None, None), ([], []), (["a", U], ["a", str(U)]), (("x",), ["x"]), ({"x"}, ["x"])],
 )
 def test_check_ids(ids: Any, result: Any) -> None:
     assert check_ids("f", ids) == result
 
 
-@pytest.mark.parametrize("ids", ["abc", U, ["a,b"], ["a/b"], [""], [3]])
+@pytest.mark.parametrize(
+    "ids",
+    ["abc", U, ["a,b"], ["a/b"], [""], [3], b"ab", 5, {"a": "b"}, (i for i in "ab"), ["..", "#"]],
+)
 def test_check_ids_refuses(ids: Any) -> None:
     with pytest.raises(ValidationError, match=r"^f: "):
         check_ids("f", ids)
+
+
+@pytest.mark.parametrize(
+    ("value", "result"),
+    [
+        (U, str(U)),
+        (str(U), str(U)),
+        ("a$b", "a$b"),
+        ("Pump-1", "Pump-1"),
+        ("é", "é"),
+        ("...", "..."),
+    ],
+)
+def test_check_id(value: Any, result: str) -> None:
+    assert check_id(value, "subject_id") == result
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", ".", "..", "a/b", "?x=1", "#x", "a%2F", "a b", " a", "a\t", "a\n", "\x00", "a\x7f",
+     "\u2003", "x\udcff", None, 5, b"ab"],
+)  # fmt: skip
+def test_check_id_refuses(value: Any) -> None:
+    with pytest.raises(ValidationError, match=r"^subject_id: ") as caught:
+        check_id(value, "subject_id")
+    assert repr(value) in str(caught.value)
 
 
 @pytest.mark.parametrize(("value", "result"), [(None, None), ("own", "OWN"), ("CHILD", "CHILD")])

@@ -249,7 +249,7 @@ async def test_server_rules(client: AsyncClient, world: World) -> None:
             ),
             "ingestion_ids[0].ingestion_id: required",
         ),
-        (lambda c: c.subjects.create("not a model"), "expected a Subject"),
+        (lambda c: c.subjects.create("not a model"), "'not a model' is not a Subject or a mapping"),
         (lambda c: c.subjects.update(Subject("n", "t", "e")), "create it first"),
         (lambda c: c.subjects.get(""), "id: not a valid id"),
         (lambda c: c.subjects.list(subject_ids="abc").collect(), "not one id ('abc')"),

@@ -9,8 +9,8 @@ import textwrap
 
 import pytest
 
-from blockbax_async import sync
-from blockbax_async.emulator import Emulator
+from blockbax_async import IngestSettings, sync
+from blockbax_async.emulator import Emulator, Faults
 from blockbax_async.errors import ClientStateError
 
 from .test_client import seed_subjects
@@ -69,3 +69,18 @@ def test_a_forgotten_client_is_flushed_at_exit(served: Emulator) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "queued and forgotten"
     assert [m["date"] for m in served.state.measurements[ingestion_id]] == list(range(1000))
+
+
+def test_pending_after_close_tells_what_was_not_delivered(served: Emulator) -> None:
+    (ingestion_id,) = seed_subjects(served, 1)
+    served.faults = Faults(error_rate=1.0)
+    settings = IngestSettings(close_timeout=0.2)
+    client = sync.Client(
+        served.project_id, served.api_key, base_url=served.base_url, ingest=settings, max_retries=0
+    )
+    client.measurements.queue(ingestion_id, number=1.0, date=1)
+    client.close()
+    assert [m.value for m in client.measurements.pending()] == [1.0]
+    assert client.measurements.close_result is not None
+    with pytest.raises(ClientStateError):
+        client.measurements.queue(ingestion_id, number=2.0, date=2)
