@@ -78,8 +78,9 @@ class BatchFailure:
 
     ``kept``: the measurements are still queued, at the front of their lane, and the next
     flush sends them again (network failures, 5xx, 401/403). Otherwise the server refused
-    the batch itself (400, 413, 422): the measurements were taken out of the queue and are
-    handed back in ``measurements``, so that one bad batch cannot block its lane.
+    the batch itself (400, 413, 422), or its body could not be built (a ``ValidationError``):
+    the measurements were taken out of the queue and are handed back in ``measurements``, so
+    that one bad batch cannot block its lane.
     """
 
     error: BlockbaxError
@@ -444,7 +445,8 @@ class Ingestor:
         create_subjects: bool = False,
         timeout: float | None = None,
     ) -> FlushResult:
-        """Send what is queued (of ``ingestion_ids`` only, when given) and report.
+        """Send what is queued (of ``ingestion_ids`` only, when given: a collection of IDs,
+        not one bare ``str``) and report.
 
         Batches of at most 500 go out on all lanes at once, one request in flight per lane.
         A batch that fails after its retries stays queued for the next flush (see

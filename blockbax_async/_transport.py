@@ -181,6 +181,7 @@ class Transport:
         max_retries: int | None = None,
         idempotent: bool = True,
         deadline: float | None = None,
+        on_retry: Callable[[BlockbaxError, float], object] | None = None,
     ) -> Any:
         """Send ``method path`` (relative to the project) and return the parsed answer.
 
@@ -190,7 +191,8 @@ class Transport:
         by ``deadline`` (a ``time.monotonic()`` time; default: the policy's deadline from
         now). A request that is not ``idempotent`` (a create) is sent again only when it
         cannot have been handled (:func:`~blockbax_async._retry.may_be_stored`); otherwise
-        it raises a :class:`TransportError` whose ``outcome_unknown`` is set.
+        it raises a :class:`TransportError` whose ``outcome_unknown`` is set. ``on_retry``
+        is told of each retry (the error, and the seconds until it is sent again).
         """
         data = body if body is not None else (None if json is None else _json.dumps(json))
         url = request_url(self._root, path, encode_params(params))
@@ -217,6 +219,8 @@ class Transport:
                 if delay is None:
                     raise
                 self.retries += 1
+                if on_retry is not None:
+                    on_retry(error, delay)
                 logger.warning(
                     "retrying %s %s in %.2f s after %s (retry %d of %d)",
                     method, path or "/", delay, error, attempt, policy.max_retries,

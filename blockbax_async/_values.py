@@ -186,25 +186,21 @@ def check_value(ingestion_id: str, number: Any, location: Any, text: Any) -> Any
 def sendable(text: str) -> bool:
     """Whether ``text`` can be sent: UTF-8 has no form for a lone surrogate (``"\\udcff"``,
     from ``surrogateescape`` decoding or a JSON ``\\ud800`` escape)."""
-    return _surrogate_at(text) is None
-
-
-def _surrogate_at(text: str) -> int | None:
     if text.isascii():
-        return None
+        return True
     try:
         text.encode("utf-8")
-    except UnicodeEncodeError as error:
-        return error.start
-    return None
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _unsendable(field: str, text: str, ingestion_id: str | None) -> ValidationError:
-    at = _surrogate_at(text)
+    at = next(n for n, char in enumerate(text) if "\ud800" <= char <= "\udfff")
     shown = f"{text[:40]!r}..." if len(text) > 40 else repr(text)
     where = f"{field}: {shown}" + ("" if ingestion_id is None else f" (for {ingestion_id!r})")
     return ValidationError(
-        f"{where}: a lone surrogate {text[at or 0]!r} at index {at}, which cannot be sent "
+        f"{where}: a lone surrogate {text[at]!r} at index {at}, which cannot be sent "
         "as UTF-8; decode the source with errors='replace' or fix it"
     )
 

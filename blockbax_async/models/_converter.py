@@ -406,6 +406,9 @@ def _model_check(cls: Any) -> Callable[[Any, str], Any]:
         missing = next((name for name in required if name not in given), None)
         if missing is not None:
             raise ValidationError(f"{_join(where, missing)}: required")
+        complete = getattr(cls, "_complete_input", None)
+        if complete is not None:
+            complete(given)
         try:
             return cls(**given)
         except ValidationError as exc:  # a validator of the class, naming its field

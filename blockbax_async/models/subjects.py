@@ -35,6 +35,12 @@ class IngestionId:
         if self.derive_ingestion_id:
             data.pop("ingestionId", None)
 
+    @staticmethod
+    def _complete_input(given: dict[str, Any]) -> None:
+        # A mapping that names its ingestion ID means that one, not a derived one.
+        if given.get("ingestion_id") is not None:
+            given.setdefault("derive_ingestion_id", False)
+
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
 class SubjectProperty:

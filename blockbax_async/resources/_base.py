@@ -13,7 +13,6 @@ import logging
 import re
 import time
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from collections.abc import Set as AbstractSet
 from datetime import datetime, timezone
 from functools import partial
 from typing import Any, ClassVar, Generic, TypeVar, overload
@@ -91,18 +90,13 @@ def check_id(value: str | UUID, field: str = "id") -> str:
 
 
 def check_ids(field: str, values: Ids) -> list[str] | None:
-    """A list of ids for a filter (sent comma-joined), or ``None`` when not given.
-
-    A lone string is refused rather than read as a sequence of characters, and so is
-    anything but a sequence or a set (bytes included).
-    """
+    """A list of ids for a filter (sent comma-joined), or ``None`` when not given; one id
+    alone is refused rather than read as a sequence of characters."""
     if values is None:
         return None
     if isinstance(values, str | UUID):
         raise ValidationError(f"{field}: give a list of ids, not one id ({values!r})")
-    if not isinstance(values, Sequence | AbstractSet) or isinstance(values, bytes | bytearray):
-        raise ValidationError(f"{field}: give a list of ids, not {values!r}")
-    ids = [check_id(value, field) for value in values]
+    ids = [check_id(value, field) for value in check_items(field, values)]
     for value in ids:
         if "," in value or ";" in value:
             raise ValidationError(f"{field}: not a valid id ({value!r})")

@@ -127,3 +127,18 @@ async def test_bad_nested_input_is_refused_before_sending(
     emulator: Emulator, client: AsyncClient, world: World, call: Any, message: str
 ) -> None:
     await assert_refused_before_sending(emulator, lambda: call(client, world), message)
+
+
+async def test_a_mapping_naming_its_ingestion_id_keeps_it(
+    client: AsyncClient, world: World
+) -> None:
+    subject = await client.subjects.create(
+        name="Lab",
+        subject_type_id=world.room_type.id,
+        external_id="lab",
+        parent_subject_id=world.buildings[0].id,
+        ingestion_ids=[{"metric_id": world.temperature.id, "ingestion_id": "lab-temp"}],
+    )
+    assert [(e.ingestion_id, e.derive_ingestion_id) for e in subject.ingestion_ids] == [
+        ("lab-temp", False)
+    ]
