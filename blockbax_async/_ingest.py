@@ -39,7 +39,7 @@ from ._batches import (
     read_answer,
 )
 from ._checks import check_int, check_number, validator
-from ._retry import backoff, is_retryable, retry_delay
+from ._retry import backoff, is_retryable
 from ._transport import Transport
 from ._values import (
     check_any,
@@ -579,36 +579,27 @@ class Ingestor:
         return kept
 
     async def _post(self, body: bytes, result: FlushResult) -> Any:
-        policy = self._transport.config.retry
-        deadline = time.monotonic() + policy.deadline
-        attempt = 0
-        while True:
-            attempt += 1
+        """POST one batch through the transport's retry loop, counting every attempt."""
+
+        def count(error: BlockbaxError | None = None, delay: float = 0.0) -> None:
             self._requests += 1
             result.requests += 1
-            try:
-                return await self._transport.request(
-                    "POST", "/measurements", body=body, rate_limited=False, max_retries=0
-                )
-            except BlockbaxError as error:
-                if self._transport.closed:
-                    raise
-                delay = retry_delay(error, policy, attempt, deadline - time.monotonic())
-                if delay is None:
-                    raise
-                failure = error
-            except Exception as unexpected:  # a bug below us: the batch stays, the lane pauses
-                logger.exception("sending a batch of measurements failed unexpectedly")
-                raise BlockbaxError(
-                    f"sending a batch failed unexpectedly: {unexpected!r}"
-                ) from unexpected
-            self._retried += 1
-            result.retries += 1
-            logger.warning(
-                "retrying a batch of measurements in %.2f s after %s (retry %d of %d)",
-                delay, failure, attempt, policy.max_retries,
-            )  # fmt: skip
-            await asyncio.sleep(delay)
+            if error is not None:
+                self._retried += 1
+                result.retries += 1
+
+        count()
+        try:
+            return await self._transport.request(
+                "POST", "/measurements", body=body, rate_limited=False, on_retry=count
+            )
+        except BlockbaxError:
+            raise
+        except Exception as unexpected:  # a bug below us: the batch stays, the lane pauses
+            logger.exception("sending a batch of measurements failed unexpectedly")
+            raise BlockbaxError(
+                f"sending a batch failed unexpectedly: {unexpected!r}"
+            ) from unexpected
 
     # -- background mode and back-pressure -----------------------------------------------------
 
