@@ -15,7 +15,7 @@ import orjson
 
 from .errors import ValidationError
 
-__all__ = ["JSONDecodeError", "check_text", "dumps", "field_name", "loads"]
+__all__ = ["JSONDecodeError", "check_text", "dumps", "field_name", "loads", "sendable"]
 
 JSONDecodeError = orjson.JSONDecodeError
 
@@ -42,17 +42,23 @@ def field_name(key: str) -> str:
     return _UPPER.sub("_", key).lower()
 
 
+def sendable(text: str) -> bool:
+    """Whether ``text`` can be sent: UTF-8 has no form for a lone surrogate (``"\\udcff"``,
+    from ``surrogateescape`` decoding or a JSON ``\\ud800`` escape)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_text(field: str, value: str) -> str:
-    """``value``, or a :class:`ValidationError` naming ``field`` when it cannot be encoded as
-    UTF-8 (it holds a lone surrogate, as ``surrogateescape`` decoding and ``\\ud800`` JSON
-    escapes produce)."""
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValidationError(
-                f"{field}: {value!r} cannot be encoded as UTF-8 (a lone surrogate)"
-            ) from None
+    """``value``, or a :class:`ValidationError` naming ``field`` when it is not
+    :func:`sendable`."""
+    if not sendable(value):
+        raise ValidationError(f"{field}: {value!r} cannot be encoded as UTF-8 (a lone surrogate)")
     return value
 
 

@@ -14,6 +14,7 @@ from decimal import Context, Decimal
 from numbers import Integral, Real
 from typing import Any
 
+from ._json import sendable
 from .errors import ValidationError
 from .models._common import Location
 
@@ -181,18 +182,6 @@ def check_value(ingestion_id: str, number: Any, location: Any, text: Any) -> Any
         f"value: give exactly one of number, location or text (for {ingestion_id!r}); "
         f"got {' and '.join(given) or 'none'}"
     )
-
-
-def sendable(text: str) -> bool:
-    """Whether ``text`` can be sent: UTF-8 has no form for a lone surrogate (``"\\udcff"``,
-    from ``surrogateescape`` decoding or a JSON ``\\ud800`` escape)."""
-    if text.isascii():
-        return True
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _unsendable(field: str, text: str, ingestion_id: str | None) -> ValidationError:
