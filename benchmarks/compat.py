@@ -2,9 +2,10 @@
 unchanged with ``blockbax_async.sync.HttpClient`` and with the official client, each on a fresh
 emulator in its own process; wall time from making the client to the end of the script.
 
-The script is what a metadata-sync-and-upload job does: create a property type, a subject
-type, two metrics and ``subjects`` subjects, queue ``points`` numbers per subject (and a text),
-send, list, rename, read back and delete.
+The script is what a metadata-sync-and-upload job does: create property types (predefined
+texts, numbers, locations), a subject type, three metrics, ``subjects`` subjects with their
+properties and an event trigger, queue ``points`` numbers per subject (and a text and a
+location), send, list, edit with the model helpers, read back and delete.
 
     .venv/bin/python -m benchmarks.compat                       # 50 subjects x 2000 points
     .venv/bin/python -m benchmarks.compat --subjects 10 --points 200 --runs 1
@@ -37,16 +38,33 @@ def script(
     city = client.create_property_type(
         "City", "city", "TEXT", True, [{"text": "Delft"}, {"text": "Leiden"}]
     )
-    building = client.create_subject_type(
-        "Building", property_types=[{"id": str(city.id), "required": False, "visible": True}]
-    )
+    city.add_value("Utrecht")
+    city = client.update_property_type(city)
+    floors = client.create_property_type("Floors", "floors", "NUMBER", False)
+    place = client.create_property_type("Place", "place", "LOCATION", False)
+    links = [{"id": str(t.id), "required": False, "visible": True} for t in (city, floors, place)]
+    building = client.create_subject_type("Building", property_types=links)
     temperature = client.create_metric(building.id, "Temperature", "number", "ingested", "own")
     note = client.create_metric(building.id, "Note", "TEXT", "INGESTED", "OWN", unit=None)
+    where = client.create_metric(building.id, "Where", "LOCATION", "INGESTED", "OWN")
     made = []
     for n in range(subjects):
-        value = city.values[n % 2]
-        properties = [{"typeId": str(city.id), "valueId": str(value.id)}]
+        properties = [
+            {"typeId": str(city.id), "valueId": str(city.values[n % 2].id)},
+            {"typeId": str(floors.id), "number": n + 0.5},
+            {"typeId": str(place.id), "location": {"lat": 52 + n / 100, "lon": 4.3}},
+        ]
         made.append(client.create_subject(f"Building {n}", building.id, properties=properties))
+    trigger = client.create_event_trigger(
+        building.id,
+        "Too warm",
+        True,
+        {"newMeasurement": {"fromInputMetrics": True, "fromOtherMetrics": False}},
+        "NONE",
+        [_rule(str(temperature.id))],
+    )
+    trigger.active = False
+    trigger = client.update_event_trigger(trigger)
     for subject in made:
         ingestion_id = subject.get_ingestion_id(temperature.id)
         for i in range(points):
@@ -54,11 +72,16 @@ def script(
         client.queue_measurement(
             subject.get_ingestion_id(note.id), date=start, text=f"checked {subject.name}"
         )
+        client.queue_measurement(
+            subject.get_ingestion_id(where.id), date=start, location={"lat": 51.9, "lon": 4.5}
+        )
     client.send_measurements()
     listed = client.get_subjects(subject_type_ids=[building.id])
     in_delft = client.get_subjects(property_value_ids=[str(city.values[0].id)])
     first = client.get_subject(made[0].id)
     first.name = "Town hall"
+    first.set_properties([{"typeId": str(floors.id), "number": 10}])
+    first.remove_properties([place.id])
     renamed = client.update_subject(first)
     series = client.get_measurements(
         subject_ids=[first.id],
@@ -67,18 +90,38 @@ def script(
         to_date=start + points * MINUTE,
     )
     notes = client.get_measurements(subject_ids=[s.id for s in made], metric_ids=[note.id])
+    places = client.get_measurements(subject_ids=[first.id], metric_ids=[where.id])
     client.delete_subject(made[-1].id)
     return {
         "project": project.name,
         "cities": [value.get_value() for value in city.values],
         "metric": [temperature.external_id, temperature.data_type, temperature.visible],
         "subjects": sorted(s.name for s in listed),
+        "floors": sorted(float(s.get_property_by_type_id(floors.id).number) for s in listed),
+        "places": sorted(float(s.get_property_by_type_id(place.id).location.lat) for s in listed),
         "in_delft": len(in_delft),
-        "renamed": renamed.name,
+        "renamed": [renamed.name, float(renamed.get_property_by_type_id(floors.id).number)],
+        "unplaced": renamed.get_property_by_type_id(place.id) is None,
+        "trigger": [trigger.name, trigger.active, trigger.version],
         "values": [float(m.get_value()) for s in series for m in s],
         "notes": sorted(str(m.get_value()) for s in notes for m in s),
+        "where": [[float(m.get_value().lat), float(m.get_value().lon)] for s in places for m in s],
         "gone": client.get_subject(made[-1].id) is None,
         "left": len(client.get_subjects()),
+    }
+
+
+def _rule(metric_id: str) -> dict[str, Any]:
+    condition = {
+        "type": "THRESHOLD",
+        "leftOperand": {"type": "METRIC", "id": metric_id},
+        "comparisonOperator": "GREATER_THAN",
+        "rightOperand": {"type": "STATIC_VALUE", "number": 25},
+    }
+    description = "too warm"
+    return {
+        "eventLevel": "PROBLEM",
+        "conditionSets": [{"description": description, "inputConditions": [condition]}],
     }
 
 
@@ -119,7 +162,7 @@ def run(*, subjects: int = 50, points: int = 2000, runs: int = 3) -> dict[str, A
             same = same and our_result == their_result
     report: dict[str, Any] = {
         "subjects": subjects,
-        "measurements": subjects * (points + 1),
+        "measurements": subjects * (points + 2),
         "runs": runs,
         "ours_s": round(statistics.median(ours), 3),
     }

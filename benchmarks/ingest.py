@@ -1,10 +1,13 @@
 """Ingestion benchmarks, against an emulator in its own process.
 
-1. ``queue()``: time per call and memory per queued measurement over 1,000,000 calls.
+1. ``queue()``: time per call and memory per queued measurement over 1,000,000 calls, in
+   memory and with the spool on.
 2. End to end: N number measurements over 1,000 ingestion IDs through ``queue()`` +
-   ``flush()``, beside raw aiohttp posting the same measurements as pre-serialized
-   500-measurement bodies with the same concurrency, and beside the official ``blockbax-sdk``
-   (``queue_measurement()`` + ``send_measurements()``; skipped when it is not installed).
+   ``flush()``: plain, with receipts (a checkpoint every 2,000, all waited for) and with the
+   spool (store and forward on disk), beside raw aiohttp posting the same measurements as
+   pre-serialized 500-measurement bodies with the same concurrency, and beside the official
+   ``blockbax-sdk`` (``queue_measurement()`` + ``send_measurements()``; skipped when it is not
+   installed).
 
     .venv/bin/python -m benchmarks.ingest             # the full run, a minute or two
     .venv/bin/python -m benchmarks.ingest --quick     # a smaller smoke run
@@ -18,6 +21,7 @@ import asyncio
 import gc
 import itertools
 import statistics
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
@@ -28,7 +32,7 @@ import aiohttp
 import orjson
 
 from blockbax_async import AsyncClient, IngestSettings
-from blockbax_async._batches import lane_of
+from blockbax_async.ingest._batches import lane_of
 
 from ._emulator_process import EmulatorProcess, emulator_process, seed_subjects
 from ._report import Figure
@@ -44,11 +48,16 @@ IDS = [f"subject-{s}$metric-{m}" for s in range(SUBJECTS) for m in range(METRICS
 _clock = time.thread_time
 
 
-def _offline_client(max_queued: int) -> AsyncClient:
+def _offline_client(max_queued: int, spool: str | None = None) -> AsyncClient:
     return AsyncClient(
         "benchmark", "benchmark-token", base_url="http://127.0.0.1:9",
-        ingest=IngestSettings(max_queued=max_queued),
+        ingest=IngestSettings(max_queued=max_queued, spool=spool, close_timeout=0),
     )  # fmt: skip
+
+
+def _drop(client: AsyncClient) -> None:
+    """Let an offline client go without sending (and release its spool)."""
+    asyncio.run(client.aclose())
 
 
 # -- 1. queue() -----------------------------------------------------------------------------------
@@ -68,13 +77,14 @@ def _loop(calls: int, call: Callable[..., Any] | None) -> float:
     return _clock() - started
 
 
-def bench_queue_time(calls: int, repeat: int) -> tuple[float, float]:
+def bench_queue_time(calls: int, repeat: int, spool: bool = False) -> tuple[float, float]:
     """(µs per call of the caller's loop with queue(), µs of that spent in queue())."""
     totals, bases = [], []
     for _ in range(repeat):
-        client = _offline_client(calls)
-        totals.append(_loop(calls, client.measurements.queue))
-        del client
+        with tempfile.TemporaryDirectory() as directory:
+            client = _offline_client(calls, directory if spool else None)
+            totals.append(_loop(calls, client.measurements.queue))
+            _drop(client)
         bases.append(_loop(calls, None))
     total, base = min(totals), min(bases)
     return total / calls * 1e6, (total - base) / calls * 1e6
@@ -91,6 +101,7 @@ def bench_queue_memory(calls: int) -> float:
     held = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     assert len(client.measurements) == calls
+    _drop(client)
     return held / calls
 
 
@@ -114,6 +125,7 @@ def bench_queue_variants(calls: int) -> list[Row]:
         for _ in range(3):
             client = _offline_client(calls)
             totals.append(_timed(calls, make, client.measurements.queue))
+            _drop(client)
             bases.append(_timed(calls, make, _nothing))
         total, base = min(totals), min(bases)
         rows.append((name, total / calls * 1e6, (total - base) / calls * 1e6))
@@ -179,21 +191,43 @@ def _body(batch: Sequence[tuple[str, int, float]]) -> bytes:
     )
 
 
+CHECKPOINT_EVERY = 2_000
+
+
 async def run_ours(
-    server: EmulatorProcess, data: Sequence[tuple[str, int, float]], lanes: int
+    server: EmulatorProcess,
+    data: Sequence[tuple[str, int, float]],
+    lanes: int,
+    mode: str = "plain",
 ) -> float:
+    """One run; ``mode`` is ``plain``, ``receipts`` (a checkpoint every 2,000 measurements,
+    each waited for after the flush) or ``spool`` (a fresh spool directory)."""
     server.call("clear_measurements")
-    settings = IngestSettings(lanes=lanes, max_queued=max(len(data), 1))
-    async with AsyncClient(
-        server.project_id, server.api_key, base_url=server.base_url, ingest=settings
-    ) as client:
-        queue = client.measurements.queue
-        gc.collect()
-        started = time.perf_counter()
-        for ingestion_id, date, number in data:
-            queue(ingestion_id, number=number, date=date)
-        result = await client.measurements.flush()
-        elapsed = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as directory:
+        settings = IngestSettings(
+            lanes=lanes, max_queued=max(len(data), 1),
+            spool=directory if mode == "spool" else None,
+        )  # fmt: skip
+        async with AsyncClient(
+            server.project_id, server.api_key, base_url=server.base_url, ingest=settings
+        ) as client:
+            queue = client.measurements.queue
+            checkpoint = client.measurements.checkpoint
+            receipts = []
+            gc.collect()
+            started = time.perf_counter()
+            if mode == "receipts":
+                for n, (ingestion_id, date, number) in enumerate(data, 1):
+                    queue(ingestion_id, number=number, date=date)
+                    if not n % CHECKPOINT_EVERY:
+                        receipts.append(checkpoint())
+            else:
+                for ingestion_id, date, number in data:
+                    queue(ingestion_id, number=number, date=date)
+            result = await client.measurements.flush()
+            for receipt in receipts:
+                assert await receipt.wait(timeout=0) and receipt.ok
+            elapsed = time.perf_counter() - started
     assert result.accepted == len(data) and result.ok, result
     assert server.call("count_measurements") == len(data)
     return elapsed
@@ -246,9 +280,13 @@ async def bench_end_to_end(
     data = measurements(count)
     same, in_order = lane_bodies(data, lanes), bodies(data)
     await run_raw(server, same, count, lanes)  # warm both sides up once
-    runs: dict[str, list[float]] = {"ours": [], "raw_same": [], "raw_order": [], "official": []}
+    runs: dict[str, list[float]] = {
+        "ours": [], "receipts": [], "spool": [], "raw_same": [], "raw_order": [], "official": [],
+    }  # fmt: skip
     for _ in range(repeat):
         runs["ours"].append(await run_ours(server, data, lanes))
+        runs["receipts"].append(await run_ours(server, data, lanes, "receipts"))
+        runs["spool"].append(await run_ours(server, data, lanes, "spool"))
         runs["raw_same"].append(await run_raw(server, same, count, lanes))
         runs["raw_order"].append(await run_raw(server, in_order, count, lanes))
     if official:
@@ -264,6 +302,7 @@ async def bench_end_to_end(
 def report_queue(calls: int, official: bool) -> None:
     """Print the queue() tables."""
     per_call, in_queue = bench_queue_time(calls, 5)
+    _, spooled_queue = bench_queue_time(calls, 3, spool=True)
     memory = bench_queue_memory(calls)
     variants = bench_queue_variants(max(calls // 5, 1000))
     official_queue = bench_official_queue(min(calls, 100_000)) if official else None
@@ -273,6 +312,7 @@ def report_queue(calls: int, official: bool) -> None:
     print("|---|---|")
     print(f"| caller's loop with queue(), per call | {per_call:.3f} µs |")
     print(f"| queue() itself (loop subtracted), per call | {in_queue:.3f} µs |")
+    print(f"| queue() itself with the spool on, per call | {spooled_queue:.3f} µs |")
     print(f"| memory per queued measurement (value + date objects included) | {memory:.0f} B |")
     if official_queue is not None:
         name = "official SDK queue_measurement(), per call (loop included)"
@@ -299,6 +339,8 @@ def report_end_to_end(count: int, lanes: int, repeat: int, official: bool) -> No
     print("|---|---|---|---|---|")
     rows = [
         ("blockbax_async queue() + flush()", "ours"),
+        (f"... with receipts (a checkpoint every {CHECKPOINT_EVERY:,})", "receipts"),
+        ("... with the spool (store and forward on disk)", "spool"),
         ("raw aiohttp, the same bodies blockbax_async sends", "raw_same"),
         ("raw aiohttp, bodies cut in queue order", "raw_order"),
         ("official blockbax-sdk queue_measurement() + send_measurements()", "official"),
@@ -312,6 +354,9 @@ def report_end_to_end(count: int, lanes: int, repeat: int, official: bool) -> No
         else:
             print(f"| {name} | skipped (not installed) | | | |")
     print("\nratios are to the faster raw aiohttp variant")
+    for key in ("receipts", "spool"):
+        print(f"{key} / plain: best {best[key] / best['ours']:.3f}, "
+              f"median {median[key] / median['ours']:.3f}")  # fmt: skip
     if "official" in best:
         print(f"blockbax_async / official SDK: {best['ours'] / best['official']:.1f}x")
 
@@ -342,6 +387,7 @@ def figures(quick: bool = False) -> list[Figure]:
     """The ingestion rows of the ``python -m benchmarks`` table."""
     calls, count, repeat = (100_000, 20_000, 2) if quick else (1_000_000, 200_000, 5)
     per_call, _ = bench_queue_time(calls, 3)
+    _, spooled = bench_queue_time(calls, 3, spool=True)
     memory = bench_queue_memory(calls)
     official_queue = bench_official_queue(min(calls, 100_000))
     with emulator_process(seed=seed_subjects, seed_args=(SUBJECTS, METRICS)) as server:
@@ -357,6 +403,22 @@ def figures(quick: bool = False) -> list[Figure]:
             rate.get("official"),
             higher_is_better=True,
         ),
+        Figure(
+            f"ingest with receipts, a checkpoint every {CHECKPOINT_EVERY:,} "
+            "(baseline: the plain queue() + flush())",
+            "measurements/s",
+            rate["receipts"],
+            rate["ours"],
+            higher_is_better=True,
+        ),
+        Figure(
+            "ingest with the spool on disk (baseline: the plain queue() + flush())",
+            "measurements/s",
+            rate["spool"],
+            rate["ours"],
+            higher_is_better=True,
+        ),
         Figure("queue() per call, caller's loop included", "µs", per_call, None, official_queue),
+        Figure("queue() itself with the spool on", "µs", spooled),
         Figure("memory per queued measurement", "bytes", memory),
     ]

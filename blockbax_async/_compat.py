@@ -17,15 +17,15 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import attrs
 import cattrs
 
-from ._ingest import FlushResult
 from ._transport import USER_AGENT
-from ._values import to_epoch_ms
 from .errors import NotFoundError, ValidationError
+from .ingest import FlushResult
+from .ingest._values import to_epoch_ms
 from .models import (
     ActivityLog,
     ActivityLogMetadata,
@@ -48,6 +48,18 @@ from .models import (
 )
 from .models._converter import structure
 from .models.event_triggers import _derive_evaluation_trigger
+from .types import (
+    AlarmPriority,
+    AlarmStatus,
+    EvaluationConstraint,
+    EvaluationTrigger,
+    EventLevel,
+    MappingLevel,
+    MetricDataType,
+    MetricType,
+    PropertyDataType,
+    SubjectIdsMode,
+)
 
 __all__ = ["HttpClient", "ProjectResources"]
 
@@ -214,8 +226,6 @@ class HttpClient:
             logger.warning("not found: %s", error)
             return None
 
-    # -- project ---------------------------------------------------------------------------
-
     def get_user_agent(self) -> str:
         """The User-Agent header sent with every request."""
         return USER_AGENT
@@ -246,8 +256,6 @@ class HttpClient:
             self.get_property_types(),
         )
 
-    # -- property types --------------------------------------------------------------------
-
     def get_property_types(
         self, name: str | None = None, external_id: str | None = None
     ) -> list[PropertyType]:
@@ -267,7 +275,7 @@ class HttpClient:
         self,
         name: str,
         external_id: str,
-        data_type: str,
+        data_type: PropertyDataType,
         predefined_values: bool,
         values: Sequence[Mapping[str, Any] | PropertyValue] | None = None,
     ) -> PropertyType | None:
@@ -292,8 +300,6 @@ class HttpClient:
     def delete_property_type(self, id_: str | uuid.UUID) -> None:
         """Delete a property type (nothing happens when it is gone)."""
         self._or_none(self.client.property_types.delete, id_)
-
-    # -- subject types ---------------------------------------------------------------------
 
     def get_subject_types(
         self, name: str | None = None, property_type_ids: Ids = None
@@ -351,8 +357,6 @@ class HttpClient:
         """Delete a subject type (nothing happens when it is gone)."""
         self._or_none(self.client.subject_types.delete, id_)
 
-    # -- metrics ---------------------------------------------------------------------------
-
     def get_metrics(
         self,
         name: str | None = None,
@@ -375,9 +379,9 @@ class HttpClient:
         self,
         subject_type_id: str | uuid.UUID,
         name: str,
-        data_type: str,
-        type_: str,
-        mapping_level: str,
+        data_type: MetricDataType,
+        type_: MetricType,
+        mapping_level: MappingLevel,
         external_id: str | None = None,
         unit: str | None = None,
         precision: int | None = None,
@@ -392,10 +396,10 @@ class HttpClient:
         return self.client.metrics.create(
             subject_type_id=subject_type_id,
             name=name,
-            data_type=data_type.upper(),
+            data_type=cast(MetricDataType, data_type.upper()),
             external_id=slug(name) if external_id is None else external_id,
-            mapping_level=mapping_level.upper(),
-            type=metric_type,
+            mapping_level=cast(MappingLevel, mapping_level.upper()),
+            type=cast(MetricType, metric_type),
             unit=unit,
             precision=precision,
             visible=visible,
@@ -411,14 +415,12 @@ class HttpClient:
         """Delete a metric (nothing happens when it is gone)."""
         self._or_none(self.client.metrics.delete, id_)
 
-    # -- subjects --------------------------------------------------------------------------
-
     def get_subjects(
         self,
         name: str | None = None,
         subject_ids: Ids = None,
         external_id: str | None = None,
-        subject_ids_mode: str | None = None,
+        subject_ids_mode: SubjectIdsMode | None = None,
         subject_type_ids: Ids = None,
         property_value_ids: ValueIds = None,
     ) -> list[Subject]:
@@ -465,8 +467,6 @@ class HttpClient:
     def delete_subject(self, id_: str | uuid.UUID) -> None:
         """Delete a subject (nothing happens when it is gone)."""
         self._or_none(self.client.subjects.delete, id_)
-
-    # -- measurements ----------------------------------------------------------------------
 
     def queue_measurement(
         self,
@@ -530,8 +530,6 @@ class HttpClient:
         )
         return self._or_none(listing.collect) or []
 
-    # -- event triggers --------------------------------------------------------------------
-
     def get_event_triggers(self, name: str | None = None) -> list[EventTrigger]:
         """Event triggers, filtered by name."""
         return self._or_none(self.client.event_triggers.list(name=name).collect) or []
@@ -546,7 +544,7 @@ class HttpClient:
         name: str,
         active: bool,
         evaluation_triggers: Mapping[str, Any] | str,
-        evaluation_constraint: str,
+        evaluation_constraint: EvaluationConstraint,
         event_rules: Sequence[EventRule | Mapping[str, Any]],
         subject_filter: SubjectFilter | Mapping[str, Any] | None = None,
     ) -> EventTrigger | None:
@@ -575,8 +573,6 @@ class HttpClient:
         """Delete an event trigger (nothing happens when it is gone)."""
         self._or_none(self.client.event_triggers.delete, id_)
 
-    # -- events and alarms -----------------------------------------------------------------
-
     def get_events(
         self,
         active: bool | None = None,
@@ -587,7 +583,7 @@ class HttpClient:
         property_value_ids: ValueIds = None,
         subject_ids: Ids = None,
         event_trigger_ids: Ids = None,
-        event_levels: list[str] | None = None,
+        event_levels: list[EventLevel] | None = None,
         sort: str = "startDate,desc",
     ) -> list[Event]:
         """Events matching every filter given, newest first by default."""
@@ -611,8 +607,8 @@ class HttpClient:
 
     def get_alarms(
         self,
-        statuses: list[str] | None = None,
-        priorities: list[str] | None = None,
+        statuses: list[AlarmStatus] | None = None,
+        priorities: list[AlarmPriority] | None = None,
         active: bool | None = None,
         from_date: DateLike = None,
         to_date: DateLike = None,
@@ -652,9 +648,9 @@ class HttpClient:
         return activity.logs, activity.metadata
 
 
-def _evaluation_trigger(value: Any) -> str | None:
+def _evaluation_trigger(value: Any) -> EvaluationTrigger | None:
     if isinstance(value, str):
-        return value
+        return cast(EvaluationTrigger, value)
     to_request = getattr(value, "to_request", None)
     if callable(to_request):
         value = to_request()
@@ -666,4 +662,4 @@ def _evaluation_trigger(value: Any) -> str | None:
             "evaluation_triggers: periodic evaluation is not in the API reference; "
             "give newMeasurement only"
         )
-    return _derive_evaluation_trigger(value)
+    return cast(EvaluationTrigger | None, _derive_evaluation_trigger(value))

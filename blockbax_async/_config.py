@@ -6,9 +6,11 @@ range raises :class:`~blockbax_async.errors.ValidationError` naming the option a
 
 from __future__ import annotations
 
+import ipaddress
 import ssl as _ssl
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -24,7 +26,7 @@ from ._checks import (
 from ._retry import RetryPolicy
 from .errors import ValidationError
 
-__all__ = ["DEFAULT_BASE_URL", "ClientConfig"]
+__all__ = ["DEFAULT_BASE_URL", "ClientConfig", "check_base_url", "is_loopback"]
 
 DEFAULT_BASE_URL = "https://api.blockbax.com"
 
@@ -43,6 +45,36 @@ def check_project_id(field: str, value: Any) -> str:
     if not project_id or not all(c.isalnum() or c in "-_" for c in project_id):
         raise ValidationError(f"{field}: {project_id!r} is not a project id")
     return project_id
+
+
+def check_base_url(field: str, value: Any) -> str:
+    """The server root: ``http(s)://host[:port][/prefix]``, without the API's
+    ``/v1/projects/...`` (the client appends it), a query or a fragment."""
+    url = check_str(field, value)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        hint = f"; did you mean 'https://{url}'?" if "://" not in url and url else ""
+        raise ValidationError(f"{field}: {url!r} is not an http(s):// URL{hint}")
+    if "/v1/" in f"{parts.path}/" or parts.path.rstrip("/").endswith("/v1"):
+        root = f"{parts.scheme}://{parts.netloc}{parts.path.split('/v1', 1)[0]}"
+        raise ValidationError(
+            f"{field}: {url!r} holds the API path; give the server root ({root!r}) and pass "
+            "project_id: the client appends /v1/projects/{project_id} itself"
+        )
+    if parts.query or parts.fragment:
+        raise ValidationError(f"{field}: {url!r}: a server root has no query or fragment")
+    return check_url(field, url)
+
+
+def is_loopback(url: str) -> bool:
+    """Whether ``url`` names this machine (``localhost``, ``127.0.0.0/8``, ``::1``)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def check_token(field: str, value: Any) -> str:
@@ -67,7 +99,7 @@ class ClientConfig:
     project_id: str = attrs.field(converter=_project_id, validator=validator(check_project_id))
     access_token: str = attrs.field(repr=False, validator=validator(check_token))
     base_url: str = attrs.field(
-        default=DEFAULT_BASE_URL, converter=_root, validator=validator(check_url)
+        default=DEFAULT_BASE_URL, converter=_root, validator=validator(check_base_url)
     )
     timeout: float = attrs.field(default=30.0, validator=validator(check_number, above=0))
     connect_timeout: float = attrs.field(default=10.0, validator=validator(check_number, above=0))

@@ -18,7 +18,10 @@ __all__ = [
     "retry_delay",
 ]
 
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+"""The answers retried. A plain 500 is among them (see ``docs/errors.md``): a request that
+can be sent twice safely is sent again; a create that got one is not, as it may be stored
+(:func:`may_be_stored`)."""
 
 
 @attrs.frozen
@@ -43,8 +46,8 @@ class RetryPolicy:
 
 
 def is_retryable(error: BlockbaxError) -> bool:
-    """Transient failures only: 429, 502, 503, 504, connection errors and timeouts; never a
-    create whose outcome is unknown (sending it again could store it twice)."""
+    """Transient failures only: 429, 500, 502, 503, 504, connection errors and timeouts;
+    never a create whose outcome is unknown (sending it again could store it twice)."""
     if isinstance(error, TransportError):
         return not error.outcome_unknown
     return isinstance(error, APIError) and error.status in RETRY_STATUSES
@@ -53,14 +56,15 @@ def is_retryable(error: BlockbaxError) -> bool:
 def may_be_stored(error: BlockbaxError) -> bool:
     """Whether a request that failed with ``error`` may have been handled all the same.
 
-    Yes when it was sent and no answer came (a dropped connection, a timeout) and when a
-    gateway answered 502 or 504 (the server behind it may have handled it). No after a
+    Yes when it was sent and no answer came (a dropped connection, a timeout), when a
+    gateway answered 502 or 504 (the server behind it may have handled it) and after a 500
+    (the server failed somewhere while handling it, perhaps after storing). No after a
     :class:`~blockbax_async.errors.ConnectError` (nothing was sent), a 429 or a 503 (the
     server says it did not handle the request), or any other answer.
     """
     if isinstance(error, TransportError):
         return not isinstance(error, ConnectError)
-    return isinstance(error, APIError) and error.status in (502, 504)
+    return isinstance(error, APIError) and error.status in (500, 502, 504)
 
 
 def retry_delay(

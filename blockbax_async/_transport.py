@@ -12,7 +12,7 @@ import logging
 import platform
 import time
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import quote
 from uuid import UUID
@@ -23,7 +23,9 @@ from yarl import URL
 
 from . import _json
 from ._config import ClientConfig
-from ._ratelimit import RateLimiter, retry_after
+from ._hooks import Attempt, AttributeValue, Hooks, Operation, operation_of, run_hooks
+from ._ratelimit import RateLimiter, parse_headers, retry_after
+from ._response import Response
 from ._retry import backoff, may_be_stored, retry_delay
 from ._version import __version__
 from .errors import (
@@ -118,18 +120,40 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
-class Transport:
-    """Sends requests for one client over one aiohttp session, created in the running loop."""
+class _Shared:
+    """What every view of one client's pipeline shares: the session, its loop, the limiter,
+    the counters and the hooks (see :meth:`Transport.with_config`)."""
 
-    def __init__(self, config: ClientConfig, session: aiohttp.ClientSession | None = None):
-        self.config = config
+    def __init__(self, config: ClientConfig, session: aiohttp.ClientSession | None) -> None:
+        self.session = session
+        self.owns_session = session is None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.closed = False
         self.limiter = RateLimiter(enabled=config.rate_limit)
         self.requests = 0
         self.retries = 0
-        self._session = session
-        self._owns_session = session is None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._closed = False
+        self.hooks: list[Hooks] = []
+
+
+class Transport:
+    """Sends requests for one client over one aiohttp session, created in the running loop.
+
+    :meth:`with_config` makes a view with other options over the same session, limiter,
+    counters and hooks (``client.with_options``); :meth:`recording` one that also keeps
+    every answer it gets (``with_raw_response``).
+    """
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        session: aiohttp.ClientSession | None = None,
+        *,
+        shared: _Shared | None = None,
+        record: list[Response] | None = None,
+    ):
+        self.config = config
+        self._shared = shared or _Shared(config, session)
+        self._record = record
         self._headers = {
             "Authorization": f"ApiKey {config.access_token}",
             "Accept": "application/json",
@@ -137,35 +161,77 @@ class Transport:
             "User-Agent": USER_AGENT,
         }
         # A session we make carries the headers; one brought by the caller gets them per call.
-        self._request_headers = None if session is None else self._headers
+        self._request_headers = None if self._shared.owns_session else self._headers
         self._root = f"{URL(config.base_url)}/v1/projects/{quote(str(config.project_id), safe='')}"
+
+    def with_config(self, config: ClientConfig) -> Transport:
+        """A view of this pipeline with ``config`` (timeouts, retries) for its requests."""
+        return Transport(config, shared=self._shared)
+
+    def recording(self, answers: list[Response]) -> Transport:
+        """A view of this pipeline that appends every answer it gets to ``answers``."""
+        return Transport(self.config, shared=self._shared, record=answers)
+
+    @property
+    def limiter(self) -> RateLimiter:
+        """The rate limiter, shared by every view of this pipeline."""
+        return self._shared.limiter
+
+    @property
+    def requests(self) -> int:
+        """Attempts sent so far (retries included), by every view of this pipeline."""
+        return self._shared.requests
+
+    @property
+    def retries(self) -> int:
+        """Retries so far, by every view of this pipeline."""
+        return self._shared.retries
+
+    @property
+    def hooks(self) -> list[Hooks]:
+        """The :class:`~blockbax_async.Hooks` told of every attempt (add to it to observe)."""
+        return self._shared.hooks
 
     @property
     def closed(self) -> bool:
         """Whether :meth:`aclose` was called."""
-        return self._closed
+        return self._shared.closed
 
     def session(self) -> aiohttp.ClientSession:
         """The session of this client, created on first use inside the running loop."""
-        if self._closed:
+        shared = self._shared
+        if shared.closed:
             raise ClientStateError("the client is closed")
         loop = asyncio.get_running_loop()
-        if self._loop is None:
-            self._loop = loop
-        elif self._loop is not loop:
-            raise ClientStateError("the client is bound to another event loop than this one")
-        if self._session is None:
+        if shared.loop is None:
+            shared.loop = loop
+        elif shared.loop is not loop:
+            raise ClientStateError(
+                "the client is bound to another event loop than this one: a client belongs to "
+                "the loop it was first used in. Create it inside the loop that uses it (in the "
+                "app's lifespan or startup, or in a function-scoped fixture), not at import "
+                "time or in a fixture that outlives the test's loop"
+            )
+        if shared.session is None:
             connector = aiohttp.TCPConnector(
                 limit=self.config.connection_limit, ssl=self.config.ssl
             )
-            self._session = aiohttp.ClientSession(connector=connector, headers=self._headers)
-        return self._session
+            shared.session = aiohttp.ClientSession(connector=connector, headers=self._headers)
+        return shared.session
 
     async def aclose(self) -> None:
         """Close the session (when we made it); requests after this raise ClientStateError."""
-        self._closed = True
-        if self._session is not None and self._owns_session:
-            await self._session.close()
+        shared = self._shared
+        shared.closed = True
+        if shared.session is not None and shared.owns_session:
+            await shared.session.close()
+
+    def operation(
+        self, name: str, attributes: Mapping[str, AttributeValue] | None = None
+    ) -> contextlib.AbstractContextManager[Operation]:
+        """A block of work of several requests, told to the hooks (tracing nests its
+        requests under it); ``as op``: ``op.set(key, value)`` adds what was learnt."""
+        return operation_of(self._shared.hooks, name, attributes or {})
 
     async def request(
         self,
@@ -192,7 +258,8 @@ class Transport:
         now). A request that is not ``idempotent`` (a create) is sent again only when it
         cannot have been handled (:func:`~blockbax_async._retry.may_be_stored`); otherwise
         it raises a :class:`TransportError` whose ``outcome_unknown`` is set. ``on_retry``
-        is told of each retry (the error, and the seconds until it is sent again).
+        is told of each retry (the error, and the seconds until it is sent again), right
+        after the client's hooks.
         """
         data = body if body is not None else (None if json is None else _json.dumps(json))
         url = request_url(self._root, path, encode_params(params))
@@ -203,27 +270,30 @@ class Transport:
         if deadline is None:
             deadline = time.monotonic() + policy.deadline
         paced = rate_limited and self.limiter.enabled
-        attempt = 0
+        hooks = self._shared.hooks
+        number = 0
         while True:
-            attempt += 1
+            number += 1
+            attempt = Attempt(method, str(url), path, number, len(data or b""))
             try:
                 return await self._attempt(
-                    session, method, path, url, data, parse, paced, timeout, attempt, deadline
+                    session, attempt, url, data, parse, paced, timeout, deadline
                 )
             except BlockbaxError as error:
                 if not idempotent and may_be_stored(error):
-                    raise _outcome_unknown(error, method, path) from error
+                    raise _outcome_unknown(error, method, path or str(url)) from error
                 delay = None
-                if not self._closed:
-                    delay = retry_delay(error, policy, attempt, deadline - time.monotonic())
+                if not self._shared.closed:
+                    delay = retry_delay(error, policy, number, deadline - time.monotonic())
                 if delay is None:
                     raise
-                self.retries += 1
+                self._shared.retries += 1
+                run_hooks(hooks, "on_retry", attempt, error, delay)
                 if on_retry is not None:
                     on_retry(error, delay)
                 logger.warning(
                     "retrying %s %s in %.2f s after %s (retry %d of %d)",
-                    method, path or "/", delay, error, attempt, policy.max_retries,
+                    method, path or "/", delay, error, number, policy.max_retries,
                 )  # fmt: skip
                 if not (paced and isinstance(error, RateLimitError)):
                     await asyncio.sleep(delay)
@@ -231,29 +301,30 @@ class Transport:
     async def _attempt(
         self,
         session: aiohttp.ClientSession,
-        method: str,
-        path: str,
+        attempt: Attempt,
         url: URL,
         data: bytes | None,
         parse: Callable[[Any], T] | None,
         paced: bool,
         timeout: float | None,
-        attempt: int,
         deadline: float,
     ) -> Any:
+        method, path = attempt.method, attempt.path
         if paced:
             try:
                 await self.limiter.acquire(deadline)
             except RateLimitError as error:
-                error.method, error.path = method, path
+                error.method, error.path, error.url = method, path, attempt.url
                 raise
         headers: Mapping[str, str] | None = None
+        hooks = self._shared.hooks
+        run_hooks(hooks, "on_request", attempt)
         started = time.perf_counter()
         client_timeout = aiohttp.ClientTimeout(
             total=timeout or self.config.timeout, connect=self.config.connect_timeout
         )
         try:
-            self.requests += 1
+            self._shared.requests += 1
             async with session.request(
                 method,
                 url,
@@ -261,31 +332,40 @@ class Transport:
                 headers=self._request_headers,
                 timeout=client_timeout,
                 allow_redirects=False,
-            ) as response:
-                raw = await response.read()
-                status, headers = response.status, response.headers
+            ) as answer:
+                raw = await answer.read()
+                status, headers = answer.status, answer.headers
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError, RuntimeError) as exc:
-            if self._closed:
+            if self._shared.closed:
                 raise ClientStateError(f"{method} {path}: the client was closed") from exc
             if isinstance(exc, RuntimeError):
                 raise
-            logger.debug("%s %s -> %s (attempt %d)", method, path or "/", _describe(exc), attempt)
-            raise _transport_error(exc, method, path) from exc
+            logger.debug(
+                "%s %s -> %s (attempt %d)", method, path or "/", _describe(exc), attempt.number
+            )
+            failure = _transport_error(exc, method, path or attempt.url)
+            run_hooks(hooks, "on_error", attempt, failure)
+            raise failure from exc
         finally:
             if paced:
                 self.limiter.release(headers)
+        elapsed = time.perf_counter() - started
+        response = Response(status, headers, raw, method, attempt.url, elapsed)
         logger.debug(
             "%s %s -> %d in %.1f ms (attempt %d)",
-            method, path or "/", status, (time.perf_counter() - started) * 1000, attempt,
+            method, path or "/", status, elapsed * 1000, attempt.number,
         )  # fmt: skip
+        run_hooks(hooks, "on_response", attempt, response)
+        if self._record is not None:
+            self._record.append(response)
         if status == 429:
-            wait = retry_after(headers) or backoff(self.config.retry, attempt)
+            wait = retry_after(headers) or backoff(self.config.retry, attempt.number)
             if paced:
                 self.limiter.pause(wait)
-            raise _error(status, raw, method, path, retry_after=wait)
+            raise _error(response, path, retry_after=wait)
         if status >= 300:
-            raise _error(status, raw, method, path, location=headers.get("Location"))
-        return _decode(status, raw, method, path, parse)
+            raise _error(response, path)
+        return _decode(response, path, parse)
 
 
 def _transport_error(exc: BaseException, method: str, path: str) -> TransportError:
@@ -323,16 +403,13 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _decode(
-    status: int, raw: bytes, method: str, path: str, parse: Callable[[Any], T] | None
-) -> Any:
+def _decode(response: Response, path: str, parse: Callable[[Any], T] | None) -> Any:
     with _cyclic_gc_paused():
-        return _decode_paused(status, raw, method, path, parse)
+        return _decode_paused(response, path, parse)
 
 
-def _decode_paused(
-    status: int, raw: bytes, method: str, path: str, parse: Callable[[Any], T] | None
-) -> Any:
+def _decode_paused(response: Response, path: str, parse: Callable[[Any], T] | None) -> Any:
+    raw = response.content
     if not raw.strip():
         data: Any = None
     else:
@@ -340,28 +417,25 @@ def _decode_paused(
             data = _json.loads(raw)
         except _json.JSONDecodeError:
             snippet = raw[:200].decode("utf-8", "replace")
-            raise APIError(
-                status, f"the answer is not JSON: {snippet!r}", snippet, method=method, path=path
-            ) from None
+            raise _fault(response, path, f"the answer is not JSON: {snippet!r}", snippet) from None
     if parse is None:
         return data
     try:
         return parse(data)
     except Exception as exc:
-        raise APIError(
-            status, f"unexpected answer shape: {exc}", data, method=method, path=path
-        ) from exc
+        raise _fault(response, path, f"unexpected answer shape: {exc}", data) from exc
 
 
-def _error(
-    status: int,
-    raw: bytes,
-    method: str,
-    path: str,
-    *,
-    retry_after: float | None = None,
-    location: str | None = None,
-) -> APIError:
+def _fault(response: Response, path: str, message: str, body: Any) -> APIError:
+    """An answer that cannot be understood, whatever its status."""
+    return APIError(
+        response.status_code, message, body, method=response.method, path=path,
+        url=response.url, response=response,
+    )  # fmt: skip
+
+
+def _error(response: Response, path: str, *, retry_after: float | None = None) -> APIError:
+    raw, status = response.content, response.status_code
     try:
         body: Any = _json.loads(raw) if raw.strip() else None
     except _json.JSONDecodeError:
@@ -370,9 +444,17 @@ def _error(
     if not isinstance(message, str) or not message:
         message = body if isinstance(body, str) and body else f"HTTP {status}"
     if 300 <= status < 400:
+        location = response.headers.get("Location")
         message = f"a redirect to {location!r}, not followed (is base_url right?)"
     cls = error_for_status(status)
-    error = cls(status, message, body, method=method, path=path)
+    error = cls(
+        status, message, body, method=response.method, path=path, url=response.url,
+        response=response,
+    )  # fmt: skip
     if isinstance(error, RateLimitError):
         error.retry_after = retry_after
+        info = parse_headers(response.headers)
+        if info is not None:
+            error.limit, error.remaining = info.limit, info.remaining
+            error.reset_time_remaining = timedelta(seconds=info.reset)
     return error

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, Union, get_args, get_o
 
 import attrs
 
-from ._values import (
+from .errors import ValidationError
+from .ingest._values import (
     MAX_DATE_MS,
     MAX_TEXT,
     MIN_DATE_MS,
@@ -31,7 +32,6 @@ from ._values import (
     sendable,
     to_epoch_ms,
 )
-from .errors import ValidationError
 from .models import MeasurementSeries
 
 if TYPE_CHECKING:

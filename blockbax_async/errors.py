@@ -11,24 +11,34 @@ The class tree::
     │   └── TimeoutError                    no answer in time
     └── APIError(status, message, body)     the server answered with an error
         ├── ClientError                     4xx: the request was wrong
+        │   ├── BadRequestError             400
         │   ├── AuthenticationError         401
         │   ├── PermissionDeniedError       403
         │   ├── NotFoundError               404
+        │   ├── ConflictError               409
+        │   ├── UnprocessableEntityError    422
         │   └── RateLimitError              429
         └── ServerError                     5xx: the platform failed
+            └── InternalServerError         500
 """
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
+
+from ._response import Response
 
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "BadRequestError",
     "BlockbaxError",
     "ClientStateError",
     "ClientError",
+    "ConflictError",
     "ConnectError",
+    "InternalServerError",
     "NotFoundError",
     "PermissionDeniedError",
     "QueueFullError",
@@ -36,6 +46,7 @@ __all__ = [
     "ServerError",
     "TimeoutError",
     "TransportError",
+    "UnprocessableEntityError",
     "ValidationError",
     "error_for_status",
 ]
@@ -80,7 +91,10 @@ class APIError(BlockbaxError):
 
     ``status`` is the HTTP status, ``message`` the server's message (or a description of the
     fault), ``body`` the parsed JSON body (or the raw text when it was not JSON), and
-    ``details`` the server's detailed messages when it gave any.
+    ``details`` the server's detailed messages when it gave any. ``response`` is the answer
+    itself (``status_code``, ``headers``, ``content``), ``None`` when nothing was sent
+    (a rate-limit wait that would outlast the call). ``url`` is the request's full URL
+    (without the access token, which goes in a header).
     """
 
     def __init__(
@@ -91,12 +105,16 @@ class APIError(BlockbaxError):
         *,
         method: str | None = None,
         path: str | None = None,
+        url: str | None = None,
+        response: Response | None = None,
     ) -> None:
         self.status = status
         self.message = message
         self.body = body
         self.method = method
         self.path = path
+        self.url = url
+        self.response = response
         super().__init__(status, message)
 
     @property
@@ -110,7 +128,8 @@ class APIError(BlockbaxError):
         return []
 
     def __str__(self) -> str:
-        where = f" ({self.method} {self.path})" if self.method and self.path else ""
+        target = self.path or self.url
+        where = f" ({self.method} {target})" if self.method and target else ""
         details = f"; details: {self.details}" if self.details else ""
         return f"HTTP {self.status}{where}: {self.message}{details}"
 
@@ -121,6 +140,10 @@ class ClientError(APIError):
 
 class ServerError(APIError):
     """A 5xx answer: the platform failed."""
+
+
+class BadRequestError(ClientError):
+    """400: the server refused the request as malformed or invalid; ``details`` says why."""
 
 
 class AuthenticationError(ClientError):
@@ -135,20 +158,42 @@ class NotFoundError(ClientError):
     """404: no such resource."""
 
 
+class ConflictError(ClientError):
+    """409: the request conflicts with what is stored (an external ID already taken)."""
+
+
+class UnprocessableEntityError(ClientError):
+    """422: the request was understood but its content refused."""
+
+
 class RateLimitError(ClientError):
     """429: the rate limit was exceeded and retries did not get past it.
 
-    ``retry_after`` is the wait in seconds the server asked for, when it said.
+    ``retry_after`` is the wait in seconds the server asked for, when it said. ``limit``,
+    ``remaining`` and ``reset_time_remaining`` (a :class:`datetime.timedelta`) are what the
+    answer's ``X-RateLimit-*`` headers said, as in the official SDK; ``None`` when absent.
     """
 
     retry_after: float | None = None
+    limit: int | None = None
+    remaining: int | None = None
+    reset_time_remaining: datetime.timedelta | None = None
+
+
+class InternalServerError(ServerError):
+    """500: the platform failed while handling the request (see ``docs/errors.md`` for
+    when it is retried)."""
 
 
 _BY_STATUS: dict[int, type[APIError]] = {
+    400: BadRequestError,
     401: AuthenticationError,
     403: PermissionDeniedError,
     404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
     429: RateLimitError,
+    500: InternalServerError,
 }
 
 

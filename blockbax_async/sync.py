@@ -18,7 +18,6 @@ import inspect
 import logging
 import os
 import threading
-import time
 import weakref
 from collections.abc import (
     AsyncIterator,
@@ -39,20 +38,20 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 import anyio.from_thread
 import attrs
 
-from ._batches import QueuedMeasurement
 from ._client import AsyncClient
-from ._ingest import FlushResult, IngestSettings, IngestStats
 from ._pagination import Page, _Listing
-from ._values import (
-    MAX_DATE_MS,
-    check_any,
-    check_ingestion_id,
-    check_value,
-    distinct_ids,
-    to_epoch_ms,
+from .errors import ClientStateError, QueueFullError
+from .ingest import (
+    FlushResult,
+    IngestSettings,
+    IngestStats,
+    QueuedMeasurement,
+    Receipt,
+    Refusal,
 )
-from .errors import ClientStateError, QueueFullError, ValidationError
+from .ingest._values import check_ingestion_id, distinct_ids
 from .models import Location
+from .resources._raw import BlockingRaw
 from .resources.alarms import AlarmsResource
 from .resources.event_triggers import EventTriggersResource
 from .resources.events import EventsResource
@@ -231,6 +230,11 @@ class _Namespace(Generic[A_co]):
         self._target = target
         self._portal = portal
 
+    @property
+    def with_raw_response(self) -> BlockingRaw:
+        """The same calls, blocking, answering with the HTTP response (``.parse()``)."""
+        return BlockingRaw(self._target, self._portal.call)
+
 
 def blocking(
     method: Callable[Concatenate[A, P], Awaitable[R]],
@@ -380,6 +384,50 @@ class AlarmsNamespace(_Namespace[AlarmsResource]):
     list_activity = blocking(AlarmsResource.list_activity)
 
 
+class SyncReceipt:
+    """A :class:`~blockbax_async.ingest.Receipt` for blocking code: ``wait(timeout)`` and
+    ``durable(timeout)`` block; ``done``, ``accepted``, ``refused`` and ``ok`` as there."""
+
+    def __init__(self, receipt: Receipt, portal: _Portal) -> None:
+        self._receipt = receipt
+        self._portal = portal
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until every covered measurement has its final outcome (at most
+        ``timeout`` seconds); returns whether they all have."""
+        if self._receipt.done:
+            return True
+        return self._portal.call(self._receipt.wait, timeout)
+
+    def durable(self, timeout: float | None = None) -> bool:
+        """Block until every covered measurement is on disk (with a spool; at most
+        ``timeout`` seconds); returns whether they all are."""
+        return self._portal.call(self._receipt.durable, timeout)
+
+    @property
+    def done(self) -> bool:
+        """Whether every covered measurement has its final outcome."""
+        return self._receipt.done
+
+    @property
+    def accepted(self) -> int:
+        """How many of those it tells of the server ingested."""
+        return self._receipt.accepted
+
+    @property
+    def refused(self) -> builtins.list[Refusal]:
+        """The measurements it tells of that the server did not take as sent."""
+        return list(self._receipt.refused)
+
+    @property
+    def ok(self) -> bool:
+        """Done, and nothing refused."""
+        return self._receipt.ok
+
+    def __repr__(self) -> str:
+        return f"sync.{self._receipt!r}"
+
+
 class MeasurementsNamespace(_Namespace[MeasurementsResource]):
     """``client.measurements``: queue, send and search measurements, blocking.
 
@@ -414,34 +462,23 @@ class MeasurementsNamespace(_Namespace[MeasurementsResource]):
 
         Raises :class:`~blockbax_async.errors.ValidationError` at once for a value the API
         would not take, :class:`~blockbax_async.errors.QueueFullError` when ``max_queued``
-        measurements wait, :class:`~blockbax_async.errors.ClientStateError` once closed.
+        measurements wait, :class:`~blockbax_async.errors.ClientStateError` once closed:
+        the async queue's own check, run here (under the lock, for the time rules).
         """
-        if date.__class__ is not int or not 10_000_000_000 <= date <= MAX_DATE_MS:
-            date = time.time_ns() // 1_000_000 if date is None else to_epoch_ms(date, ingestion_id)
-        if (
-            number.__class__ is not float
-            or not -1e20 < number < 1e20
-            or not (number * 1e8).is_integer()
-            or location is not None
-            or text is not None
-        ):
-            number = check_value(ingestion_id, number, location, text)
         with self._lock:
+            date_ms, value = self._target._check(ingestion_id, number, location, text, date)
             staged = self._staged
-            try:
-                known = ingestion_id in self._known
-            except TypeError:  # unhashable: _make_room refuses it
-                known = False
-            if len(staged) >= self._soft or not known:
+            if len(staged) >= self._soft or ingestion_id not in self._known:
                 self._make_room([ingestion_id], 1)
             if not staged:
                 self._portal.soon(self._admit)
-            staged += (ingestion_id, date, number)
+            staged += (ingestion_id, date_ms, value)
+            self._target._remember(ingestion_id, date_ms)
 
     def queue_many(
         self,
         ingestion_ids: Sequence[str],
-        dates: Sequence[datetime | int | str],
+        dates: Sequence[datetime | int | str | None],
         values: Sequence[Any],
         *,
         checked: bool = False,
@@ -449,19 +486,17 @@ class MeasurementsNamespace(_Namespace[MeasurementsResource]):
         """Queue many measurements at once, all or none; see
         :meth:`MeasurementsResource.queue_many`."""
         count = len(ingestion_ids)
-        if len(dates) != count or len(values) != count:
-            raise ValidationError(
-                f"ingestion_ids, dates, values: {count}, {len(dates)} and {len(values)} items; "
-                "give one date and one value per ingestion ID"
-            )
-        if not checked:
-            dates = [to_epoch_ms(d, i) for i, d in zip(ingestion_ids, dates, strict=True)]
-            values = [check_any(i, v) for i, v in zip(ingestion_ids, values, strict=True)]
         with self._lock:
+            dates_ms, checked_values = self._target._check_many(
+                ingestion_ids, dates, values, checked
+            )
             self._make_room(distinct_ids(ingestion_ids), count)
             if not self._staged:
                 self._portal.soon(self._admit)
-            self._staged += chain.from_iterable(zip(ingestion_ids, dates, values, strict=True))
+            self._staged += chain.from_iterable(
+                zip(ingestion_ids, dates_ms, checked_values, strict=True)
+            )
+            self._target._remember_many(ingestion_ids, dates_ms)
         return count
 
     def _make_room(self, ingestion_ids: Iterable[str], count: int) -> None:
@@ -502,6 +537,15 @@ class MeasurementsNamespace(_Namespace[MeasurementsResource]):
     async def _admit_then(self, fn: Callable[..., Awaitable[R]], *args: Any, **kwargs: Any) -> R:
         self._admit()
         return await fn(*args, **kwargs)
+
+    def checkpoint(self) -> SyncReceipt:
+        """A receipt for every measurement queued so far (staged ones included); see
+        :meth:`MeasurementsResource.checkpoint`. Its ``wait()`` and ``durable()`` block."""
+        return SyncReceipt(self._portal.call_sync(self._checkpoint), self._portal)
+
+    def _checkpoint(self) -> Receipt:
+        self._admit()
+        return self._target.checkpoint()
 
     put = blocking(MeasurementsResource.put)
     flush = blocking(MeasurementsResource.flush)
@@ -579,7 +623,12 @@ class Client:
     ) -> None:
         self._async = AsyncClient(project_id, access_token, **options)
         self._portal = _Portal()
-        portal, client = self._portal, self._async
+        self._bind(self._async, MeasurementsNamespace(self._async.measurements, self._portal))
+        self._closing = threading.Lock()
+        _open_clients.add(self)
+
+    def _bind(self, client: AsyncClient, measurements: MeasurementsNamespace) -> None:
+        portal = self._portal
         self.project = ProjectNamespace(client.project, portal)
         self.property_types = PropertyTypesNamespace(client.property_types, portal)
         self.subject_types = SubjectTypesNamespace(client.subject_types, portal)
@@ -589,14 +638,40 @@ class Client:
         self.webhooks = WebhooksNamespace(client.webhooks, portal)
         self.events = EventsNamespace(client.events, portal)
         self.alarms = AlarmsNamespace(client.alarms, portal)
-        self.measurements = MeasurementsNamespace(client.measurements, portal)
-        self._closing = threading.Lock()
-        _open_clients.add(self)
+        self.measurements = measurements
 
     @property
     def async_client(self) -> AsyncClient:
         """The async client underneath (use it only from the portal's loop)."""
         return self._async
+
+    def with_options(
+        self,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        retry_deadline: float | None = None,
+    ) -> Client:
+        """A client with these options over the same portal, session, limiter and queue;
+        see :meth:`AsyncClient.with_options`. Closing either closes both."""
+        view = Client.__new__(Client)
+        view._async = self._async.with_options(
+            timeout=timeout, max_retries=max_retries, retry_deadline=retry_deadline
+        )
+        view._portal, view._closing = self._portal, self._closing
+        view._bind(view._async, self.measurements)
+        return view
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> Any:
+        """Send a request the namespaces do not cover; see :meth:`AsyncClient.request`."""
+        return self._portal.call(self._async.request, method, path, params=params, json=json)
 
     @property
     def closed(self) -> bool:

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from blockbax_async import AsyncClient, IngestSettings, RetryPolicy
+from blockbax_async import AsyncClient, Hooks, IngestSettings, RetryPolicy
 from blockbax_async._checks import check_bool, check_int, check_items, check_number, check_str
 from blockbax_async._client import ingest_settings
+from blockbax_async._config import is_loopback
 from blockbax_async.errors import ValidationError
 
 TOKEN = "secret-token-1234"
@@ -39,6 +40,17 @@ def _client(**options: Any) -> AsyncClient:
         ({"connection_limit": "10"}, "connection_limit: '10' is not a whole number"),
         ({"base_url": 5}, "base_url: 5 is not a string"),
         ({"base_url": "api.blockbax.com"}, "base_url: 'api.blockbax.com' is not an http(s)://"),
+        (
+            {"base_url": "https://api.blockbax.com/v1/projects/abc"},
+            "holds the API path; give "
+            "the server root ('https://api.blockbax.com') and pass project_id",
+        ),
+        ({"base_url": "https://api.blockbax.com/v1"}, "holds the API path"),
+        ({"base_url": "https://api.blockbax.com?x=1"}, "a server root has no query"),
+        ({"base_url": "ftp://api.blockbax.com"}, "is not an http(s):// URL"),
+        ({"base_url": "https://"}, "is not an http(s):// URL"),
+        ({"hooks": [object()]}, "hooks[0]: <object object at"),
+        ({"hooks": "x"}, "hooks: give a list"),
         ({"session": object()}, "session: <object object at"),
         ({"project_id": 5}, "project_id: 5 is not a string"),
         ({"project_id": "a/b"}, "project_id: 'a/b' is not a project id"),
@@ -74,6 +86,59 @@ def test_good_options_pass() -> None:
     )
     assert client.config.timeout == 5
     assert client.config.base_url == "http://localhost:8080"
+
+
+@pytest.mark.parametrize(
+    ("url", "root"),
+    [
+        ("https://api.blockbax.com", "https://api.blockbax.com"),
+        ("https://gateway.example.com/blockbax/", "https://gateway.example.com/blockbax"),
+        ("http://localhost:8080", "http://localhost:8080"),
+        ("http://127.0.0.2:1", "http://127.0.0.2:1"),
+        ("http://[::1]:8080", "http://[::1]:8080"),
+    ],
+)
+def test_a_server_root_is_taken(url: str, root: str) -> None:
+    assert _client(base_url=url).config.base_url == root
+
+
+@pytest.mark.parametrize(
+    ("url", "loopback"),
+    [
+        ("http://localhost:1", True),
+        ("http://app.localhost", True),
+        ("http://127.0.0.1", True),
+        ("http://127.9.9.9:80", True),
+        ("http://[::1]", True),
+        ("http://10.0.0.1", False),
+        ("http://api.blockbax.com", False),
+        ("http://localhost.example.com", False),
+    ],
+)
+def test_is_loopback(url: str, loopback: bool) -> None:
+    assert is_loopback(url) is loopback
+
+
+def test_plain_http_to_another_machine_warns() -> None:
+    with pytest.warns(UserWarning, match="plain http to another machine"):
+        _client(base_url="http://blockbax.internal")
+
+
+def test_with_options_shares_the_pipeline_and_checks_its_values() -> None:
+    client = _client(hooks=[Hooks()])
+    fast = client.with_options(timeout=2, max_retries=0, retry_deadline=5)
+    assert (fast.config.timeout, fast.config.retry.max_retries, fast.config.retry.deadline) == (
+        2, 0, 5
+    )  # fmt: skip
+    assert (client.config.timeout, client.config.retry.max_retries) == (30.0, 4)
+    assert fast.transport.limiter is client.transport.limiter
+    assert fast.transport.hooks is client.transport.hooks
+    assert fast.measurements is client.measurements
+    assert fast.with_options(timeout=3).config.retry.max_retries == 0
+    with pytest.raises(ValidationError, match="max_retries: -1 is below 0"):
+        client.with_options(max_retries=-1)
+    with pytest.raises(ValidationError, match="timeout: '5' is not a number"):
+        client.with_options(timeout="5")  # type: ignore[arg-type]
 
 
 def test_ingest_takes_a_mapping_or_settings() -> None:

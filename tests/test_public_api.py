@@ -6,12 +6,14 @@ import blockbax_async
 from blockbax_async import AsyncClient, errors, sync
 
 EXPORTED = {
-    "APIError", "AsyncClient", "AuthenticationError", "BatchFailure", "BlockbaxError",
-    "ClientConfig", "ClientError", "ClientStateError", "CursorPaginator", "FlushResult",
-    "IngestSettings", "IngestStats", "NotFoundError", "Page", "Paginator",
-    "PermissionDeniedError", "QueueFullError", "QueuedMeasurement", "RateLimitError",
-    "RejectReason", "Rejection", "RetryPolicy", "ServerError", "TransportError",
-    "ValidationError", "__version__",
+    "APIError", "AsyncClient", "Attempt", "AuthenticationError", "BadRequestError",
+    "BatchFailure", "BlockbaxError", "ClientConfig", "ClientError", "ClientStateError",
+    "ConflictError", "ConnectError", "CursorPaginator", "FlushResult", "Hooks",
+    "IngestSettings", "IngestStats", "InternalServerError", "NotFoundError", "Operation", "Page",
+    "Paginator", "PermissionDeniedError", "QueueFullError", "QueuedMeasurement",
+    "RateLimitError", "RawResponse", "RejectReason", "Rejection", "Response", "RetryPolicy",
+    "ServerError", "TransportError", "UnprocessableEntityError", "ValidationError",
+    "__version__",
 }  # fmt: skip
 
 NAMESPACES = {
@@ -34,9 +36,13 @@ def test_namespaces_of_both_clients() -> None:
 
 def test_error_tree() -> None:
     assert issubclass(errors.ValidationError, ValueError)
-    for cls in (errors.AuthenticationError, errors.PermissionDeniedError, errors.NotFoundError,
+    for cls in (errors.BadRequestError, errors.AuthenticationError, errors.PermissionDeniedError,
+                errors.NotFoundError, errors.ConflictError, errors.UnprocessableEntityError,
                 errors.RateLimitError):  # fmt: skip
         assert issubclass(cls, errors.ClientError)
+    assert issubclass(errors.InternalServerError, errors.ServerError)
+    assert issubclass(errors.ConnectError, errors.TransportError)
+    assert issubclass(errors.TimeoutError, errors.TransportError)
     assert issubclass(errors.ClientError, errors.APIError)
     assert issubclass(errors.ServerError, errors.APIError)
     assert not issubclass(errors.TransportError, errors.APIError)

@@ -16,6 +16,7 @@ from blockbax_async.errors import (
     AuthenticationError,
     ClientError,
     ClientStateError,
+    InternalServerError,
     NotFoundError,
     ServerError,
     TransportError,
@@ -125,7 +126,8 @@ async def test_dropped_connections_are_retried(emulator: Emulator, client: Async
         (200, "<html>oops</html>", APIError, "not JSON"),
         (200, '{"name": ', APIError, "not JSON"),
         (200, "[1, 2]", APIError, "unexpected answer shape"),
-        (500, "<html>Internal</html>", ServerError, "<html>Internal</html>"),
+        (500, "<html>Internal</html>", InternalServerError, "<html>Internal</html>"),
+        (501, "<html>Not here</html>", ServerError, "<html>Not here</html>"),
         (418, "", ClientError, "HTTP 418"),
     ],
 )
@@ -133,7 +135,7 @@ async def test_malformed_bodies(
     canned: Canned, status: int, body: str, error: type[APIError], text: str
 ) -> None:
     canned.status, canned.body, canned.content_type = status, body, "text/html"
-    async with AsyncClient("p", "secret-token", base_url=canned.base_url) as client:
+    async with AsyncClient("p", "secret-token", base_url=canned.base_url, max_retries=0) as client:
         with pytest.raises(error) as caught:
             await client.project.get()
     assert type(caught.value) is error
@@ -179,8 +181,9 @@ async def test_other_loop_is_refused(client: AsyncClient) -> None:
     def elsewhere() -> None:
         asyncio.run(client.project.get())
 
-    with pytest.raises(ClientStateError, match="another event loop"):
+    with pytest.raises(ClientStateError, match="another event loop") as caught:
         await asyncio.to_thread(elsewhere)
+    assert "in the app's lifespan or startup, or in a function-scoped fixture" in str(caught.value)
 
 
 def test_credentials_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -284,3 +287,19 @@ async def test_raw_bodies_pass_untouched() -> None:
         async with AsyncClient("p", "tok", base_url=server.base_url) as client:
             await client.transport.request("POST", "/measurements", body=b'{"id": "\xff"}')
     assert server.exchanges[0].body == b'{"id": "\xff"}'
+
+
+async def test_a_500_is_retried_but_a_create_that_got_one_is_not_resent(canned: Canned) -> None:
+    canned.status, canned.body = 500, '{"message": "failed"}'
+    async with AsyncClient(
+        "p", "secret-token", base_url=canned.base_url, max_retries=2, backoff_base=0.01
+    ) as client:
+        with pytest.raises(InternalServerError):
+            await client.project.get()
+        assert [r.method for r in canned.seen] == ["GET"] * 3
+        canned.seen.clear()
+        with pytest.raises(TransportError) as caught:
+            await client.subject_types.create(name="Pump")
+    assert caught.value.outcome_unknown and "outcome is unknown" in str(caught.value)
+    assert isinstance(caught.value.__cause__, InternalServerError)
+    assert [r.method for r in canned.seen] == ["POST"]

@@ -15,16 +15,13 @@ import math
 import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from aiohttp import web
 
 from ._query import parse_date
-from ._state import Invalid
-
-if TYPE_CHECKING:
-    from ._server import Emulator
+from ._state import Host, Invalid
 
 __all__ = [
     "INVALID_MESSAGE",
@@ -42,6 +39,7 @@ MAX_TEXT = 1000
 MAX_DATE_MS = 253402300799999  # 9999-12-31T23:59:59.999Z
 MIN_DATE_MS = -62135596800000  # 0001-01-01T00:00:00.000Z
 LIMIT = 1e20
+HOUR_MS = 3_600_000
 
 ISSUES_MESSAGE = (
     "There were issues while processing the payload. "
@@ -181,7 +179,7 @@ def _query_date(query: dict[str, str], key: str) -> int | None:
 class _Store:
     """The measurements of one emulator, with the lookups that make storing fast."""
 
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: Host) -> None:
         self.emulator = emulator
         self.state = emulator.state
         self._kinds: tuple[int, dict[str, str | None]] = (-1, {})
@@ -218,6 +216,12 @@ class _Store:
         series = _series(body)
         kinds = self.kinds()
         now = time.time_ns() // 1_000_000
+        # The platform's time rules, an option (Emulator.time_rules): a measurement dated at or
+        # before the latest of its series, or more than an hour ahead, is answered as ingested
+        # and not kept; Emulator.not_retained counts them.
+        rules = getattr(self.emulator, "time_rules", False)
+        latest: int | None = None
+        dropped = 0
         ingested = 0
         unknown: dict[str, None] = {}
         invalid: dict[str, None] = {}
@@ -236,7 +240,26 @@ class _Store:
             else:
                 stored, index = self.positions(ingestion_id)
             numbers = kind is None or kind == "number"
+            if rules:
+                latest = max(index, default=None)
             for item in items:
+                if rules:  # the platform's time rules: checked per item, the fast path skipped
+                    ingested += 1
+                    status, measurement = _measurement(item, kind, now)
+                    if measurement is None:
+                        ingested -= 1
+                        invalid[ingestion_id] = None
+                    elif (latest is not None and measurement["date"] <= latest) or measurement[
+                        "date"
+                    ] > now + HOUR_MS:
+                        dropped += 1  # answered as ingested, as the platform does
+                    else:
+                        latest = measurement["date"]
+                        index[latest] = len(stored)
+                        stored.append(measurement)
+                        if status:
+                            truncated[ingestion_id] = None
+                    continue
                 # The common case, inlined: {"date": <ms>, "number": <JSON number>}, stored as is.
                 if numbers and item.__class__ is dict and len(item) == 2:
                     date, number = item.get("date"), item.get("number")
@@ -269,6 +292,9 @@ class _Store:
                 else:
                     stored[at] = measurement
                 ingested += 1
+        if dropped:
+            counted = getattr(self.emulator, "not_retained", 0) + dropped
+            setattr(self.emulator, "not_retained", counted)  # noqa: B010 (not on Host yet)
         answer: dict[str, Any] = {"numberOfIngestedMeasurements": ingested}
         details = [
             template.format(", ".join(ids))
@@ -300,12 +326,16 @@ class _Store:
         if order not in ("asc", "desc"):
             raise Invalid("Validation failed", [f"order: asc or desc, not {order!r}"])
         result = []
-        for ingestion_id, (subject_id, metric_id) in self.state.ingestion_index().items():
-            if subject_ids is not None and subject_id not in subject_ids:
+        # One series per subject and metric: the children of a subject may feed one metric
+        # of it through their own ingestion IDs (mapping level CHILD).
+        feeds: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for ingestion_id, pair in self.state.ingestion_index().items():
+            if subject_ids is not None and pair[0] not in subject_ids:
                 continue
-            if metric_ids is not None and metric_id not in metric_ids:
+            if metric_ids is not None and pair[1] not in metric_ids:
                 continue
-            stored = self.state.measurements.get(ingestion_id) or []
+            feeds.setdefault(pair, []).extend(self.state.measurements.get(ingestion_id) or ())
+        for (subject_id, metric_id), stored in feeds.items():
             chosen = _select(stored, start, end, size, descending=order == "desc")
             if not chosen:
                 continue
@@ -371,7 +401,7 @@ def _select(
     return chosen if size is None else chosen[:size]
 
 
-def add_measurement_routes(emulator: Emulator, app: web.Application) -> None:
+def add_measurement_routes(emulator: Host, app: web.Application) -> None:
     """Register ``POST`` and ``GET /measurements`` on ``app``."""
     stores = [_Store(emulator)]
 

@@ -12,6 +12,7 @@ from ..models._converter import parse_date as _parse_date
 from ._state import Invalid
 
 __all__ = [
+    "choices",
     "fail",
     "flag",
     "has_property_values",
@@ -35,6 +36,18 @@ def id_list(query: dict[str, str], key: str) -> set[str] | None:
     if raw is None:
         return None
     return {part.strip() for part in raw.split(",") if part.strip()}
+
+
+def choices(query: dict[str, str], key: str, allowed: tuple[str, ...]) -> set[str] | None:
+    """The comma-separated values of ``key`` (any case), each one of ``allowed``; ``None``
+    when absent."""
+    values = id_list(query, key)
+    if values is None:
+        return None
+    values = {value.upper() for value in values}
+    if values - set(allowed):
+        raise fail(f"{key}: {sorted(values - set(allowed))} not among {', '.join(allowed)}")
+    return values
 
 
 def flag(query: dict[str, str], key: str) -> bool | None:

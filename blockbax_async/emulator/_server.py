@@ -11,19 +11,25 @@ import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
 
 import attrs
-import orjson
 from aiohttp import web
 
-from ._state import Invalid, ResourceSpec, State, now_iso
+from ._http import error_response
+from ._routes import add_routes
+from ._state import Invalid, State, now_iso
 
-__all__ = ["DEFAULT_API_KEY", "DEFAULT_PROJECT_ID", "Emulator", "Faults", "RateLimit"]
+__all__ = [
+    "DEFAULT_API_KEY",
+    "DEFAULT_PROJECT_ID",
+    "Emulator",
+    "Faults",
+    "RateLimit",
+    "RequestRecord",
+]
 
 DEFAULT_PROJECT_ID = "715b6935-e3d8-48b1-86a3-a6e2a268e1f0"
 DEFAULT_API_KEY = "emulator-api-key"
-MAX_PAGE_SIZE = 200
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -83,22 +89,6 @@ class RequestRecord:
     status: int
 
 
-def json_response(
-    data: Any, status: int = 200, headers: dict[str, str] | None = None
-) -> web.Response:
-    """A JSON answer, encoded fast."""
-    return web.Response(
-        body=orjson.dumps(data), status=status, content_type="application/json", headers=headers
-    )
-
-
-def _error(status: int, message: str, details: list[str] | None = None) -> web.Response:
-    body: dict[str, Any] = {"status": status, "message": message}
-    if details:
-        body["details"] = details
-    return json_response(body, status)
-
-
 class Emulator:
     """A local Blockbax API on loopback, for tests, demos and users' own test suites.
 
@@ -152,8 +142,6 @@ class Emulator:
 
     def app(self) -> web.Application:
         """The aiohttp application, for serving it some other way."""
-        from ._routes import add_routes
-
         app = web.Application(
             middlewares=[self._record_mw, self._fault_mw, self._auth_mw, self._rate_mw],
             client_max_size=16 * 1024**2,
@@ -208,8 +196,6 @@ class Emulator:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    # -- middlewares --------------------------------------------------------------------
-
     @web.middleware
     async def _record_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         status = 0
@@ -232,7 +218,7 @@ class Emulator:
             return await _drop(request)
         if faults.error_rate and faults.rng.random() < faults.error_rate:
             status = faults.rng.choice((502, 503, 504))
-            return _error(status, "Injected fault")
+            return error_response(status, "Injected fault")
         response = await handler(request)
         if faults.drop_after_rate and faults.rng.random() < faults.drop_after_rate:
             return await _drop(request)
@@ -241,13 +227,13 @@ class Emulator:
     @web.middleware
     async def _auth_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.headers.get("Authorization") != f"ApiKey {self.api_key}":
-            return _error(401, "Unauthorized: a valid API key is required")
+            return error_response(401, "Unauthorized: a valid API key is required")
         if request.match_info.get("project_id") not in (None, self.project_id):
-            return _error(403, "Forbidden: no access to this project")
+            return error_response(403, "Forbidden: no access to this project")
         try:
             return await handler(request)
         except Invalid as exc:
-            return _error(exc.status, exc.message, exc.details)
+            return error_response(exc.status, exc.message, exc.details)
 
     @web.middleware
     async def _rate_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -269,7 +255,7 @@ class Emulator:
         }
         response: web.StreamResponse
         if not allowed:
-            response = _error(429, "Too many requests: the rate limit is exceeded")
+            response = error_response(429, "Too many requests: the rate limit is exceeded")
         else:
             response = await handler(request)
         response.headers.update(headers)
@@ -281,24 +267,3 @@ async def _drop(request: web.Request) -> web.StreamResponse:
     if transport is not None:
         transport.abort()
     raise asyncio.CancelledError
-
-
-def page_of(items: list[dict[str, Any]], query: dict[str, str]) -> dict[str, Any]:
-    """Slice a listing by ``page`` and ``size`` as the API does, with the total ``count``."""
-    try:
-        page = int(query.get("page", "0"))
-        size = int(query.get("size", "20"))
-    except ValueError:
-        raise Invalid("Validation failed", ["page and size must be whole numbers"]) from None
-    if page < 0 or not 1 <= size <= MAX_PAGE_SIZE:
-        raise Invalid(
-            "Validation failed", [f"size must be between 1 and {MAX_PAGE_SIZE}; page 0 or more"]
-        )
-    return {"count": len(items), "result": items[page * size : (page + 1) * size]}
-
-
-def specs() -> list[ResourceSpec]:
-    """Every CRUD collection the emulator serves."""
-    from ._resources import SPECS
-
-    return SPECS

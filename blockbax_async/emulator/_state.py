@@ -1,16 +1,42 @@
-"""The emulator's in-memory project: stored resources as the API's JSON, plus helpers that
-resource specs use to validate bodies the way the API does (400 with a JSON body)."""
+"""The emulator's in-memory project: stored resources as the API's JSON, the errors that
+become 400 and 404 answers, and the small helpers every collection uses."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
-__all__ = ["Invalid", "NotFound", "ResourceSpec", "State", "format_date", "now_iso", "require"]
+__all__ = [
+    "COLLECTIONS",
+    "Host",
+    "Invalid",
+    "NotFound",
+    "ResourceSpec",
+    "State",
+    "format_date",
+    "now_iso",
+    "require",
+]
+
+COLLECTIONS = (
+    "propertyTypes",
+    "subjectTypes",
+    "metrics",
+    "subjects",
+    "eventTriggers",
+    "webhookSettings",
+    "webhookResponses",
+    "events",
+    "alarms",
+    "alarmActivityLogs",
+    "accounts",
+)
+"""The names :meth:`State.collection` knows: the API's URL segments, plus the stores of
+webhook responses, alarm activity logs and the accounts those logs name."""
 
 
 class Invalid(Exception):
@@ -85,25 +111,46 @@ class State:
         self.version += 1
 
     def ingestion_index(self) -> dict[str, tuple[str, str]]:
-        """Every ingestion ID of every subject: ``{ingestion_id: (subject_id, metric_id)}``."""
+        """Every ingestion ID of every subject: ``{ingestion_id: (subject_id, metric_id)}``.
+
+        An ingestion ID of a ``CHILD`` mapped metric is held by a child subject and feeds
+        the metric of its parent: the pair names the parent.
+        """
         if self._index[0] != self.version:
-            index = {
-                entry["ingestionId"]: (subject["id"], entry["metricId"])
-                for subject in self.collection("subjects").values()
-                for entry in subject.get("ingestionIds") or ()
-                if entry.get("ingestionId")
-            }
+            metrics = self.collection("metrics")
+            index = {}
+            for subject in self.collection("subjects").values():
+                for entry in subject.get("ingestionIds") or ():
+                    if not entry.get("ingestionId"):
+                        continue
+                    owner = subject["id"]
+                    metric = metrics.get(entry["metricId"])
+                    if metric is not None and metric["subjectTypeId"] != subject["subjectTypeId"]:
+                        owner = subject.get("parentSubjectId") or owner
+                    index[entry["ingestionId"]] = (owner, entry["metricId"])
             self._index = (self.version, index)
         return self._index[1]
 
     def collection(self, segment: str) -> dict[str, dict[str, Any]]:
-        """The stored items of one collection, by id, in creation order."""
+        """The stored items of one collection (a name of :data:`COLLECTIONS`), by id, in
+        creation order; another name raises ``ValueError``."""
+        found = self.collections.get(segment)
+        if found is not None:
+            return found
+        if segment not in COLLECTIONS:
+            raise ValueError(f"no collection {segment!r}; known: {', '.join(COLLECTIONS)}")
         return self.collections.setdefault(segment, {})
 
     def insert(self, segment: str, item: dict[str, Any]) -> dict[str, Any]:
-        """Store a new item, giving it an id and dates."""
+        """Store a new item, giving it dates and an id (unless ``item`` brings one)."""
         now = now_iso()
         stored = {"id": str(uuid.uuid4()), "createdDate": now, "updatedDate": now, **item}
         self.collection(segment)[stored["id"]] = stored
         self.touch()
         return stored
+
+
+class Host(Protocol):
+    """What route modules need of the emulator: its current state (a test may swap it)."""
+
+    state: State

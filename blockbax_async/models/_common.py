@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -13,7 +14,9 @@ from .._json import check_text
 from ..errors import ValidationError
 
 __all__ = [
+    "KIND_OF_DATA_TYPE",
     "READ_ONLY",
+    "VALUE_KINDS",
     "Area",
     "Image",
     "Location",
@@ -27,11 +30,36 @@ __all__ = [
     "as_optional_id",
     "as_optional_ids",
     "check_one_value",
+    "kind_of",
+    "plain_numbers",
     "to_id",
 ]
 
 READ_ONLY: dict[str, Any] = {"read_only": True}
 """Field metadata for what the server returns but never accepts."""
+
+
+VALUE_KINDS = ("text", "number", "location", "map_layer", "image", "area")
+"""The value attributes of property values and subject properties, in the official SDK's
+lower-case names (what ``get_data_type()`` answers)."""
+
+KIND_OF_DATA_TYPE = {kind.upper(): kind for kind in VALUE_KINDS}
+"""The value attribute of each property data type (``"MAP_LAYER"``: ``"map_layer"``)."""
+
+
+def kind_of(value: Any) -> str:
+    """Which value attribute of ``value`` is set (``"number"``, ...), ``"unknown"`` if none."""
+    return next((kind for kind in VALUE_KINDS if getattr(value, kind, None) is not None), "unknown")
+
+
+def plain_numbers(value: Any) -> Any:
+    """``value`` with each ``Decimal`` (as official scripts pass numbers) made an ``int`` or
+    ``float``, also inside mappings."""
+    if isinstance(value, Decimal) and value.is_finite():
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Mapping):
+        return {key: plain_numbers(item) for key, item in value.items()}
+    return value
 
 
 def to_id(value: str | uuid.UUID, where: str = "id") -> str:

@@ -124,9 +124,30 @@ class TimeRange:
     to_time: str
 
 
-@attrs.define(on_setattr=attrs.setters.NO_OP)
+class _Day:
+    """A day attribute by the official SDK's upper-case name (``MONDAY``)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        return self if obj is None else getattr(obj, self.name)
+
+    def __set__(self, obj: Any, value: list[TimeRange] | None) -> None:
+        setattr(obj, self.name, value)
+
+
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+Days = list[TimeRange] | None
+
+
+@attrs.define(on_setattr=attrs.setters.NO_OP, init=False)
 class DayTimeCondition:
-    """The days and times at which the comparison must hold; days left ``None`` never match."""
+    """The days and times at which the comparison must hold; days left ``None`` never match.
+
+    The official SDK's upper-case names work too: ``DayTimeCondition(MONDAY=[...])``,
+    ``condition.MONDAY``.
+    """
 
     monday: list[TimeRange] | None = attrs.field(default=None, metadata={"json": "MONDAY"})
     tuesday: list[TimeRange] | None = attrs.field(default=None, metadata={"json": "TUESDAY"})
@@ -135,6 +156,36 @@ class DayTimeCondition:
     friday: list[TimeRange] | None = attrs.field(default=None, metadata={"json": "FRIDAY"})
     saturday: list[TimeRange] | None = attrs.field(default=None, metadata={"json": "SATURDAY"})
     sunday: list[TimeRange] | None = attrs.field(default=None, metadata={"json": "SUNDAY"})
+
+    MONDAY = _Day("monday")
+    TUESDAY = _Day("tuesday")
+    WEDNESDAY = _Day("wednesday")
+    THURSDAY = _Day("thursday")
+    FRIDAY = _Day("friday")
+    SATURDAY = _Day("saturday")
+    SUNDAY = _Day("sunday")
+
+    def __init__(
+        self,
+        monday: Days = None,
+        tuesday: Days = None,
+        wednesday: Days = None,
+        thursday: Days = None,
+        friday: Days = None,
+        saturday: Days = None,
+        sunday: Days = None,
+        **upper: Days,
+    ) -> None:
+        week = (monday, tuesday, wednesday, thursday, friday, saturday, sunday)
+        days = dict(zip(_DAYS, week, strict=True))
+        for name, value in upper.items():
+            day = name.lower()
+            if name != day.upper() or day not in days:
+                raise TypeError(f"DayTimeCondition() got an unexpected keyword argument {name!r}")
+            if days[day] is not None:
+                raise TypeError(f"DayTimeCondition(): {day} given twice")
+            days[day] = value
+        self.__attrs_init__(**days)
 
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)

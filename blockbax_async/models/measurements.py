@@ -7,7 +7,7 @@ from datetime import datetime
 
 import attrs
 
-from ._common import Location, as_id
+from ._common import Location, as_id, kind_of
 
 __all__ = ["IngestResult", "Measurement", "MeasurementSearchResult", "MeasurementSeries"]
 
@@ -25,6 +25,11 @@ class Measurement:
         """The value, whichever kind it is (the official SDK's name)."""
         return self.number if self.number is not None else self.location or self.text
 
+    def get_data_type(self) -> str:
+        """``"number"``, ``"location"`` or ``"text"`` (``"unknown"`` if none), as the
+        official SDK names them."""
+        return kind_of(self)
+
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
 class MeasurementSeries:
@@ -36,6 +41,11 @@ class MeasurementSeries:
 
     def __iter__(self) -> Iterator[Measurement]:
         return iter(self.measurements)
+
+    @property
+    def latest_date(self) -> datetime | None:
+        """The date of the latest measurement (aware), ``None`` for an empty series."""
+        return max((m.date for m in self.measurements), default=None)
 
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)

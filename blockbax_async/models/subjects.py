@@ -11,7 +11,18 @@ import attrs
 
 from .._checks import check_items
 from ..errors import ValidationError
-from ._common import READ_ONLY, Area, Image, Location, MapLayer, as_id, as_optional_id, to_id
+from ._common import (
+    READ_ONLY,
+    Area,
+    Image,
+    Location,
+    MapLayer,
+    as_id,
+    as_optional_id,
+    kind_of,
+    plain_numbers,
+    to_id,
+)
 from ._converter import structure_input
 
 __all__ = ["IngestionId", "Subject", "SubjectProperty"]
@@ -69,6 +80,12 @@ class SubjectProperty:
         values = (self.text, self.number, self.location, self.map_layer, self.image, self.area)
         return next((value for value in values if value is not None), None)
 
+    def get_data_type(self) -> str:
+        """The kind of value, as the official SDK names it: ``"text"``, ``"number"``,
+        ``"location"``, ``"map_layer"``, ``"image"``, ``"area"``; ``"unknown"`` when the
+        property names its value by ``value_id`` only."""
+        return kind_of(self)
+
     def _prune_for_write(self, data: dict[str, Any]) -> None:
         if self.inherit:
             data.pop("valueId", None)
@@ -113,7 +130,7 @@ class Subject:
         caption: str | None = None,
         inherit: bool | None = None,
     ) -> SubjectProperty:
-        """Replace the property of type ``type_id`` and return the new one.
+        """Set the property of type ``type_id`` (in place of the one it has) and return it.
 
         Give ``value_id`` (an existing value), one value (a model or a mapping such as
         ``location={"lat": 52.0, "lon": 5.1}``), or ``inherit=True``. Raises
@@ -139,22 +156,28 @@ class Subject:
         prop: SubjectProperty = structure_input(
             {**fields, "caption": caption, "inherit": inherit}, SubjectProperty
         )
-        self.remove_property(prop.type_id)
-        self.properties.append(prop)
+        self._put(prop)
         return prop
 
     def set_properties(self, properties: Iterable[SubjectProperty | Mapping[str, Any]]) -> None:
-        """Replace or add properties by type id, from models or from mappings with the API's
+        """Replace (in place) or add properties by type id, from models or mappings with the API's
         camelCase keys (``{"typeId": ..., "valueId": ...}``, as the official SDK does) or
         snake_case ones. Each is checked before any is set: a bad one raises
         :class:`~blockbax_async.errors.ValidationError` naming it (``properties[1].text``)."""
         checked: list[SubjectProperty] = [
-            structure_input(prop, SubjectProperty, f"properties[{i}]")
+            structure_input(plain_numbers(prop), SubjectProperty, f"properties[{i}]")
             for i, prop in enumerate(check_items("properties", properties))
         ]
         for prop in checked:
-            self.remove_property(prop.type_id)
+            self._put(prop)
+
+    def _put(self, prop: SubjectProperty) -> None:
+        """Replace the property of the same type in place, or append ``prop``."""
+        at = next((i for i, p in enumerate(self.properties) if p.type_id == prop.type_id), None)
+        if at is None:
             self.properties.append(prop)
+        else:
+            self.properties[at] = prop
 
     def get_property_by_type_id(self, type_id: str | uuid.UUID) -> SubjectProperty | None:
         """:meth:`get_property`, by the official SDK's name."""
@@ -162,13 +185,42 @@ class Subject:
 
     def remove_property(self, type_id: str | uuid.UUID) -> None:
         """Remove the property of type ``type_id``; nothing happens when it is absent."""
-        type_id = to_id(type_id, "type_id")
-        self.properties = [p for p in self.properties if p.type_id != type_id]
+        self.remove_properties([type_id])
+
+    def remove_properties(self, type_ids: Iterable[str | uuid.UUID]) -> None:
+        """Remove the properties of these property types (the official SDK's name); types
+        without a property are passed over, as there."""
+        removed = {
+            to_id(t, f"type_ids[{i}]") for i, t in enumerate(check_items("type_ids", type_ids))
+        }
+        self.properties = [p for p in self.properties if p.type_id not in removed]
 
     def get_ingestion_id(self, metric_id: str | uuid.UUID) -> str | None:
         """The ingestion ID of metric ``metric_id``, or ``None``."""
         metric_id = to_id(metric_id, "metric_id")
         return next((i.ingestion_id for i in self.ingestion_ids if i.metric_id == metric_id), None)
+
+    def get_metric_id(self, ingestion_id: str) -> str | None:
+        """The metric that ingestion ID ``ingestion_id`` feeds, or ``None``."""
+        return next(
+            (i.metric_id for i in self.ingestion_ids if i.ingestion_id == ingestion_id), None
+        )
+
+    def has_ingestion_id(self, ingestion_id: str) -> bool:
+        """Whether one of the subject's ingestion IDs is ``ingestion_id``."""
+        return any(i.ingestion_id == ingestion_id for i in self.ingestion_ids)
+
+    def has_ingestion_ids(self, ingestion_ids: Iterable[str]) -> bool:
+        """Whether every one of ``ingestion_ids`` is an ingestion ID of the subject."""
+        held = {i.ingestion_id for i in self.ingestion_ids}
+        return all(
+            ingestion_id in held for ingestion_id in check_items("ingestion_ids", ingestion_ids)
+        )
+
+    def has_metric_id(self, metric_id: str | uuid.UUID) -> bool:
+        """Whether the subject has an ingestion ID entry for metric ``metric_id``."""
+        metric_id = to_id(metric_id, "metric_id")
+        return any(i.metric_id == metric_id for i in self.ingestion_ids)
 
     def override_ingestion_id(self, metric_id: str | uuid.UUID, ingestion_id: str) -> None:
         """Use a custom ingestion ID for metric ``metric_id``."""

@@ -15,7 +15,7 @@ import time
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from functools import partial
-from typing import Any, ClassVar, Generic, TypeVar, overload
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, overload
 from uuid import UUID
 
 from .._checks import (
@@ -31,13 +31,14 @@ from .._checks import (
 from .._json import check_text
 from .._pagination import MAX_PAGE_SIZE, Page, Paginator
 from .._transport import ParamValue, Transport
-from .._values import to_epoch_ms
 from ..errors import BlockbaxError, TransportError, ValidationError
+from ..ingest._values import to_epoch_ms
 from ..models._converter import structure, structure_input, unstructure
 
 __all__ = [
     "DateArg",
     "Id",
+    "Identified",
     "Ids",
     "PropertyValueIds",
     "CrudResource",
@@ -57,6 +58,7 @@ __all__ = [
     "date_param",
     "one_of",
     "optional",
+    "optional_id",
     "page_parser",
     "property_value_expression",
     "required",
@@ -66,8 +68,20 @@ __all__ = [
 T = TypeVar("T")
 M = TypeVar("M")
 
-Id = str | UUID
-Ids = Sequence[Id] | None
+
+class Identified(Protocol):
+    """A model the server returned: wherever an id goes, the model may go instead
+    (``metrics.create(subject_type_id=pump, ...)``), so code need not narrow ``model.id``."""
+
+    @property
+    def id(self) -> str | None: ...
+
+
+Id = str | UUID | Identified
+"""An id: a ``str``, a ``uuid.UUID``, or a model the server returned (standing for its id)."""
+Ids = Sequence[Id | None] | None
+"""A list of ids for a filter; items may be a model's ``id`` as read (``None`` is refused at
+run time)."""
 DateArg = datetime | int | str | None
 PropertyValueIds = Sequence[Id | Sequence[Id]] | Id | None
 
@@ -76,11 +90,21 @@ logger = logging.getLogger("blockbax_async")
 _NOT_IN_ID = re.compile(r"[/?#%\s\x00-\x1f\x7f-\x9f]")
 
 
-def check_id(value: str | UUID, field: str = "id") -> str:
+def check_id(value: Id | None, field: str = "id") -> str:
     """An id for a URL path: a UUID, or a string other than ``""``, ``"."`` and ``".."``
-    without ``/ ? # %``, whitespace or control characters (which would change the URL)."""
+    without ``/ ? # %``, whitespace or control characters (which would change the URL);
+    or a stored model, standing for its ``id``. ``None`` is accepted by the type (so that
+    ``model.id`` passes as read) and refused here: the model was not stored."""
+    if value is None:
+        raise ValidationError(f"{field}: required, got None (an id the server returned)")
     if isinstance(value, UUID):
         return str(value)
+    if not isinstance(value, str) and hasattr(value, "id") and hasattr(value, "__attrs_attrs__"):
+        if value.id is None:
+            raise ValidationError(
+                f"{field}: the {type(value).__name__} has no id: pass one the server returned"
+            )
+        value = value.id
     if not isinstance(value, str) or value in ("", ".", "..") or _NOT_IN_ID.search(value):
         raise ValidationError(
             f"{field}: not a valid id ({value!r}): an id is not empty, '.' or '..', and holds"
@@ -108,6 +132,11 @@ def required(field: str, value: T | None) -> T:
     if value is None or (isinstance(value, str) and not value):
         raise ValidationError(f"{field}: required, got {value!r}")
     return value
+
+
+def optional_id(field: str, value: Id | None) -> str | None:
+    """:func:`check_id` of ``value`` when given (``None`` passes)."""
+    return None if value is None else check_id(value, field)
 
 
 def required_id(field: str, value: Id | None) -> str:
@@ -158,11 +187,12 @@ def property_value_expression(field: str, expression: PropertyValueIds) -> str |
     """
     if expression is None:
         return None
-    if isinstance(expression, str | UUID):
-        expression = [expression]
+    if isinstance(expression, str | UUID) or hasattr(expression, "__attrs_attrs__"):
+        expression = [expression]  # type: ignore[list-item]
     clauses = []
     for entry in check_items(field, expression):
-        options = [entry] if isinstance(entry, str | UUID) else check_items(field, entry)
+        one = isinstance(entry, str | UUID) or hasattr(entry, "__attrs_attrs__")
+        options = [entry] if one else check_items(field, entry)
         if not options:
             raise ValidationError(f"{field}: an empty list of alternatives ({expression!r})")
         ids = check_ids(field, options)
@@ -241,7 +271,7 @@ class ReadResource(Resource, Generic[M]):
     path: ClassVar[str]
     model: ClassVar[type[Any]]
 
-    async def get(self, id: str | UUID) -> M:
+    async def get(self, id: Id | None) -> M:
         """The stored item; :class:`~blockbax_async.errors.NotFoundError` when absent."""
         item: M = await self._call("GET", f"{self.path}/{check_id(id)}", self.model)
         return item
@@ -280,7 +310,7 @@ class CrudResource(ReadResource[M]):
         stored: M = await self._call("PUT", path, self.model, body=item)
         return stored
 
-    async def delete(self, id: str | UUID) -> None:
+    async def delete(self, id: Id | None) -> None:
         """Delete the item; :class:`~blockbax_async.errors.NotFoundError` when absent."""
         await self._delete(f"{self.path}/{check_id(id)}")
 

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .._pagination import Paginator
 from .._vocabulary import ALARM_PRIORITIES, ALARM_STATUSES
 from ..errors import ValidationError
 from ..models import Alarm, AlarmActivity
+from ..types import AlarmPriority, AlarmStatus
 from ._base import (
     DateArg,
     Ids,
@@ -20,9 +23,10 @@ from ._base import (
     optional,
     property_value_expression,
 )
+from ._raw import RawNamespace, raw, raw_page
 from .events import check_sort
 
-__all__ = ["AlarmsResource"]
+__all__ = ["AlarmsResource", "AlarmsWithRawResponse"]
 
 
 def _alarm_id(alarm_id: int | str) -> str:
@@ -36,6 +40,11 @@ class AlarmsResource(Resource):
 
     path = "/alarms"
 
+    @property
+    def with_raw_response(self) -> AlarmsWithRawResponse:
+        """The same calls, answering with the HTTP response (``.parse()`` for the model)."""
+        return AlarmsWithRawResponse(self)
+
     async def get(self, id: int | str) -> Alarm:
         """The alarm with this (integer) id; :class:`~blockbax_async.errors.NotFoundError`
         when absent."""
@@ -45,8 +54,8 @@ class AlarmsResource(Resource):
     def list(
         self,
         *,
-        statuses: list[str] | None = None,
-        priorities: list[str] | None = None,
+        statuses: Sequence[AlarmStatus] | None = None,
+        priorities: Sequence[AlarmPriority] | None = None,
         active: bool | None = None,
         from_date: DateArg = None,
         to_date: DateArg = None,
@@ -86,3 +95,11 @@ class AlarmsResource(Resource):
         path = f"{self.path}/{_alarm_id(alarm_id)}/activityLogs"
         activity: AlarmActivity = await self._call("GET", path, AlarmActivity)
         return activity
+
+
+class AlarmsWithRawResponse(RawNamespace[AlarmsResource]):
+    """``client.alarms.with_raw_response``."""
+
+    get = raw(AlarmsResource.get)
+    list = raw_page(AlarmsResource.list)
+    list_activity = raw(AlarmsResource.list_activity)

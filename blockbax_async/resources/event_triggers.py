@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 
 from .._pagination import Paginator
 from .._vocabulary import (
@@ -16,6 +16,7 @@ from .._vocabulary import (
 )
 from ..errors import ValidationError
 from ..models import EventRule, EventTrigger, SubjectFilter
+from ..types import EvaluationConstraint, EvaluationTrigger
 from ._base import (
     CrudResource,
     Id,
@@ -26,8 +27,9 @@ from ._base import (
     required,
     required_id,
 )
+from ._raw import RawNamespace, raw, raw_page
 
-__all__ = ["EventTriggersResource"]
+__all__ = ["EventTriggersResource", "EventTriggersWithRawResponse"]
 
 _CONDITIONS = "event_rules[].condition_sets[].input_conditions[]"
 
@@ -67,6 +69,25 @@ class EventTriggersResource(CrudResource[EventTrigger]):
         """Event triggers, filtered by ``name``."""
         return self._search({"name": optional(check_str, "name", name)}, limit, page_size)
 
+    @property
+    def with_raw_response(self) -> EventTriggersWithRawResponse:
+        """The same calls, answering with the HTTP response (``.parse()`` for the model)."""
+        return EventTriggersWithRawResponse(self)
+
+    @overload
+    async def create(self, item: EventTrigger | Mapping[str, Any]) -> EventTrigger: ...
+    @overload
+    async def create(
+        self,
+        *,
+        subject_type_id: Id | None,
+        name: str,
+        active: bool = True,
+        evaluation_trigger: EvaluationTrigger | None = None,
+        evaluation_constraint: EvaluationConstraint | None = None,
+        event_rules: Sequence[EventRule | Mapping[str, Any]] = (),
+        subject_filter: SubjectFilter | Mapping[str, Any] | None = None,
+    ) -> EventTrigger: ...
     async def create(
         self,
         item: EventTrigger | Mapping[str, Any] | None = None,
@@ -74,8 +95,8 @@ class EventTriggersResource(CrudResource[EventTrigger]):
         subject_type_id: Id | None = None,
         name: str | None = None,
         active: bool = True,
-        evaluation_trigger: str | None = None,
-        evaluation_constraint: str | None = None,
+        evaluation_trigger: EvaluationTrigger | None = None,
+        evaluation_constraint: EvaluationConstraint | None = None,
         event_rules: Sequence[EventRule | Mapping[str, Any]] = (),
         subject_filter: SubjectFilter | Mapping[str, Any] | None = None,
     ) -> EventTrigger:
@@ -116,3 +137,13 @@ class EventTriggersResource(CrudResource[EventTrigger]):
                     f"{where}.comparison_operator: {condition.comparison_operator!r} is not one "
                     f"of {', '.join(allowed)} (for {condition.type})"
                 )
+
+
+class EventTriggersWithRawResponse(RawNamespace[EventTriggersResource]):
+    """``client.event_triggers.with_raw_response``."""
+
+    get = raw(EventTriggersResource.get)
+    list = raw_page(EventTriggersResource.list)
+    create = raw(EventTriggersResource.create)
+    update = raw(EventTriggersResource.update)
+    delete = raw(EventTriggersResource.delete)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from .._pagination import Paginator
 from .._vocabulary import EVENT_LEVELS
 from ..errors import ValidationError
 from ..models import Event
+from ..types import EventLevel
 from ._base import (
     DateArg,
     Ids,
@@ -20,8 +22,9 @@ from ._base import (
     optional,
     property_value_expression,
 )
+from ._raw import RawNamespace, raw, raw_page
 
-__all__ = ["EventsResource", "check_sort"]
+__all__ = ["EventsResource", "EventsWithRawResponse", "check_sort"]
 
 _SORT = re.compile(r"[A-Za-z]+(,(asc|desc|ASC|DESC))?")
 
@@ -39,6 +42,11 @@ class EventsResource(ReadResource[Event]):
     path = "/events"
     model = Event
 
+    @property
+    def with_raw_response(self) -> EventsWithRawResponse:
+        """The same calls, answering with the HTTP response (``.parse()`` for the model)."""
+        return EventsWithRawResponse(self)
+
     def list(
         self,
         *,
@@ -50,7 +58,7 @@ class EventsResource(ReadResource[Event]):
         property_value_ids: PropertyValueIds = None,
         subject_ids: Ids = None,
         event_trigger_ids: Ids = None,
-        event_levels: list[str] | None = None,
+        event_levels: Sequence[EventLevel] | None = None,
         sort: str | None = None,
         limit: int | None = None,
         page_size: int = 200,
@@ -77,3 +85,10 @@ class EventsResource(ReadResource[Event]):
             "sort": check_sort(sort),
         }
         return self._search(params, limit, page_size)
+
+
+class EventsWithRawResponse(RawNamespace[EventsResource]):
+    """``client.events.with_raw_response``."""
+
+    get = raw(EventsResource.get)
+    list = raw_page(EventsResource.list)

@@ -1,4 +1,4 @@
-"""Measurements: ``/measurements``. Sending lives in :mod:`blockbax_async._ingest`."""
+"""Measurements: ``/measurements``. Sending lives in :mod:`blockbax_async.ingest`."""
 
 from __future__ import annotations
 
@@ -8,14 +8,16 @@ from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
-from .._ingest import Ingestor, IngestSettings
 from .._pagination import CursorPaginator, Page
 from .._transport import Transport
-from .._values import to_epoch_ms
 from ..errors import ValidationError
+from ..ingest import Ingestor, IngestSettings
+from ..ingest._values import to_epoch_ms
 from ..models import MeasurementSearchResult, MeasurementSeries
 from ..models._converter import structure
 from ._base import Resource, check_id
+from .metrics import MetricsResource
+from .subjects import SubjectsResource
 
 __all__ = ["MeasurementsResource", "SeriesListing"]
 
@@ -58,7 +60,9 @@ class MeasurementsResource(Resource, Ingestor):
 
     def __init__(self, transport: Transport, settings: IngestSettings | None = None) -> None:
         Resource.__init__(self, transport)
-        Ingestor.__init__(self, transport, settings)
+        Ingestor.__init__(
+            self, transport, settings, SubjectsResource(transport), MetricsResource(transport)
+        )
 
     def list(
         self,

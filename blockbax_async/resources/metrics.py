@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 
 from .._pagination import Paginator
 from .._vocabulary import MAPPING_LEVELS, METRIC_DATA_TYPES
 from ..errors import ValidationError
 from ..models import Metric
+from ..types import MappingLevel, MetricDataType, MetricType
 from ._base import (
     CrudResource,
     Id,
@@ -22,8 +23,9 @@ from ._base import (
     required,
     required_id,
 )
+from ._raw import RawNamespace, raw, raw_page
 
-__all__ = ["MetricsResource"]
+__all__ = ["MetricsResource", "MetricsWithRawResponse"]
 
 _COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
 
@@ -63,16 +65,39 @@ class MetricsResource(CrudResource[Metric]):
         }
         return self._search(params, limit, page_size)
 
+    @property
+    def with_raw_response(self) -> MetricsWithRawResponse:
+        """The same calls, answering with the HTTP response (``.parse()`` for the model)."""
+        return MetricsWithRawResponse(self)
+
+    @overload
+    async def create(self, item: Metric | Mapping[str, Any]) -> Metric: ...
+    @overload
+    async def create(
+        self,
+        *,
+        subject_type_id: Id | None,
+        name: str,
+        data_type: MetricDataType,
+        external_id: str,
+        mapping_level: MappingLevel = "OWN",
+        type: MetricType = "INGESTED",
+        unit: str | None = None,
+        precision: int | None = None,
+        visible: bool | None = None,
+        discrete: bool | None = None,
+        preferred_color: str | None = None,
+    ) -> Metric: ...
     async def create(
         self,
         item: Metric | Mapping[str, Any] | None = None,
         *,
         subject_type_id: Id | None = None,
         name: str | None = None,
-        data_type: str | None = None,
+        data_type: MetricDataType | None = None,
         external_id: str | None = None,
-        mapping_level: str = "OWN",
-        type: str = "INGESTED",
+        mapping_level: MappingLevel = "OWN",
+        type: MetricType = "INGESTED",
         unit: str | None = None,
         precision: int | None = None,
         visible: bool | None = None,
@@ -111,3 +136,13 @@ class MetricsResource(CrudResource[Metric]):
         color = item.preferred_color
         if color is not None and not _COLOR.fullmatch(color):
             raise ValidationError(f"preferred_color: {color!r} is not a hex color like #2fc177")
+
+
+class MetricsWithRawResponse(RawNamespace[MetricsResource]):
+    """``client.metrics.with_raw_response``."""
+
+    get = raw(MetricsResource.get)
+    list = raw_page(MetricsResource.list)
+    create = raw(MetricsResource.create)
+    update = raw(MetricsResource.update)
+    delete = raw(MetricsResource.delete)

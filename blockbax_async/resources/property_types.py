@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 
 from .._pagination import Paginator
 from .._vocabulary import PROPERTY_DATA_TYPES
 from ..models import PropertyType, PropertyValue
+from ..types import PropertyDataType
 from ._base import CrudResource, check_str, one_of, optional, required
+from ._raw import RawNamespace, raw, raw_page
 
-__all__ = ["PropertyTypesResource"]
+__all__ = ["PropertyTypesResource", "PropertyTypesWithRawResponse"]
 
 
 class PropertyTypesResource(CrudResource[PropertyType]):
@@ -36,13 +38,30 @@ class PropertyTypesResource(CrudResource[PropertyType]):
         }
         return self._search(params, limit, page_size)
 
+    @property
+    def with_raw_response(self) -> PropertyTypesWithRawResponse:
+        """The same calls, answering with the HTTP response (``.parse()`` for the model)."""
+        return PropertyTypesWithRawResponse(self)
+
+    @overload
+    async def create(self, item: PropertyType | Mapping[str, Any]) -> PropertyType: ...
+    @overload
+    async def create(
+        self,
+        *,
+        name: str,
+        external_id: str,
+        data_type: PropertyDataType,
+        predefined_values: bool = False,
+        values: Sequence[PropertyValue | Mapping[str, Any]] = (),
+    ) -> PropertyType: ...
     async def create(
         self,
         item: PropertyType | Mapping[str, Any] | None = None,
         *,
         name: str | None = None,
         external_id: str | None = None,
-        data_type: str | None = None,
+        data_type: PropertyDataType | None = None,
         predefined_values: bool = False,
         values: Sequence[PropertyValue | Mapping[str, Any]] = (),
     ) -> PropertyType:
@@ -63,3 +82,13 @@ class PropertyTypesResource(CrudResource[PropertyType]):
                 values=values,
             )
         return await self._create(self._input(item))
+
+
+class PropertyTypesWithRawResponse(RawNamespace[PropertyTypesResource]):
+    """``client.property_types.with_raw_response``."""
+
+    get = raw(PropertyTypesResource.get)
+    list = raw_page(PropertyTypesResource.list)
+    create = raw(PropertyTypesResource.create)
+    update = raw(PropertyTypesResource.update)
+    delete = raw(PropertyTypesResource.delete)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 
 from .._pagination import Paginator
 from .._vocabulary import SUBJECT_IDS_MODES
 from ..models import IngestionId, Subject, SubjectProperty
+from ..types import SubjectIdsMode
 from ._base import (
     CrudResource,
     Id,
@@ -17,12 +18,14 @@ from ._base import (
     check_str,
     one_of,
     optional,
+    optional_id,
     property_value_expression,
     required,
     required_id,
 )
+from ._raw import RawNamespace, raw, raw_page
 
-__all__ = ["SubjectsResource"]
+__all__ = ["SubjectsResource", "SubjectsWithRawResponse"]
 
 
 class SubjectsResource(CrudResource[Subject]):
@@ -45,7 +48,7 @@ class SubjectsResource(CrudResource[Subject]):
         name: str | None = None,
         external_id: str | None = None,
         subject_ids: Ids = None,
-        subject_ids_mode: str | None = None,
+        subject_ids_mode: SubjectIdsMode | None = None,
         subject_type_ids: Ids = None,
         property_value_ids: PropertyValueIds = None,
         limit: int | None = None,
@@ -68,6 +71,24 @@ class SubjectsResource(CrudResource[Subject]):
         }
         return self._search(params, limit, page_size)
 
+    @property
+    def with_raw_response(self) -> SubjectsWithRawResponse:
+        """The same calls, answering with the HTTP response (``.parse()`` for the model)."""
+        return SubjectsWithRawResponse(self)
+
+    @overload
+    async def create(self, item: Subject | Mapping[str, Any]) -> Subject: ...
+    @overload
+    async def create(
+        self,
+        *,
+        name: str,
+        subject_type_id: Id | None,
+        external_id: str,
+        parent_subject_id: Id | None = None,
+        ingestion_ids: Sequence[IngestionId | Mapping[str, Any]] | Mapping[Id, str] = (),
+        properties: Sequence[SubjectProperty | Mapping[str, Any]] = (),
+    ) -> Subject: ...
     async def create(
         self,
         item: Subject | Mapping[str, Any] | None = None,
@@ -89,14 +110,18 @@ class SubjectsResource(CrudResource[Subject]):
         if item is None:
             if isinstance(ingestion_ids, Mapping):
                 ingestion_ids = [
-                    {"metric_id": metric, "derive_ingestion_id": False, "ingestion_id": given}
+                    {
+                        "metric_id": optional_id("ingestion_ids", metric),
+                        "derive_ingestion_id": False,
+                        "ingestion_id": given,
+                    }
                     for metric, given in ingestion_ids.items()
                 ]
             item = self._from_keywords(
                 name=required("name", name),
                 subject_type_id=required_id("subject_type_id", subject_type_id),
                 external_id=required("external_id", external_id),
-                parent_subject_id=parent_subject_id,
+                parent_subject_id=optional_id("parent_subject_id", parent_subject_id),
                 ingestion_ids=ingestion_ids,
                 properties=properties,
             )
@@ -107,3 +132,13 @@ class SubjectsResource(CrudResource[Subject]):
         for index, entry in enumerate(item.ingestion_ids):
             if not entry.derive_ingestion_id:
                 required(f"ingestion_ids[{index}].ingestion_id", entry.ingestion_id)
+
+
+class SubjectsWithRawResponse(RawNamespace[SubjectsResource]):
+    """``client.subjects.with_raw_response``."""
+
+    get = raw(SubjectsResource.get)
+    list = raw_page(SubjectsResource.list)
+    create = raw(SubjectsResource.create)
+    update = raw(SubjectsResource.update)
+    delete = raw(SubjectsResource.delete)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast, overload
 
 from .._pagination import CursorPaginator, Page, Paginator
 from .._vocabulary import EVENT_LEVELS
 from ..models import EventTriggerFilter, SubjectFilter, Webhook, WebhookResponse
 from ..models._converter import structure
+from ..types import EventLevel, Order
 from ._base import (
     CrudResource,
     Id,
@@ -22,10 +23,12 @@ from ._base import (
     optional,
     required,
 )
+from ._raw import RawNamespace, raw, raw_page
 
-__all__ = ["WebhooksResource"]
+__all__ = ["WebhooksResource", "WebhooksWithRawResponse"]
 
 ORDERS = ("ASC", "DESC")
+_ALL_LEVELS = cast("tuple[EventLevel, ...]", EVENT_LEVELS)
 
 
 def _responses(data: Any) -> list[WebhookResponse]:
@@ -50,6 +53,25 @@ class WebhooksResource(CrudResource[Webhook]):
         """Webhook settings, filtered by ``name``."""
         return self._search({"name": optional(check_str, "name", name)}, limit, page_size)
 
+    @property
+    def with_raw_response(self) -> WebhooksWithRawResponse:
+        """The same calls, answering with the HTTP response (``.parse()`` for the model)."""
+        return WebhooksWithRawResponse(self)
+
+    @overload
+    async def create(self, item: Webhook | Mapping[str, Any]) -> Webhook: ...
+    @overload
+    async def create(
+        self,
+        *,
+        name: str,
+        endpoint: str,
+        active: bool = True,
+        authorization_header: str | None = None,
+        subject_filter: SubjectFilter | Mapping[str, Any] | None = None,
+        event_trigger_filter: EventTriggerFilter | Mapping[str, Any] | None = None,
+        event_level_filter: Sequence[EventLevel] = _ALL_LEVELS,
+    ) -> Webhook: ...
     async def create(
         self,
         item: Webhook | Mapping[str, Any] | None = None,
@@ -60,7 +82,7 @@ class WebhooksResource(CrudResource[Webhook]):
         authorization_header: str | None = None,
         subject_filter: SubjectFilter | Mapping[str, Any] | None = None,
         event_trigger_filter: EventTriggerFilter | Mapping[str, Any] | None = None,
-        event_level_filter: Sequence[str] = EVENT_LEVELS,
+        event_level_filter: Sequence[EventLevel] = _ALL_LEVELS,
     ) -> Webhook:
         """Create a webhook setting from a model or from keywords; returns the stored one.
 
@@ -89,27 +111,27 @@ class WebhooksResource(CrudResource[Webhook]):
 
     def list_responses(
         self,
-        webhook_id: Id,
+        webhook_id: Id | None,
         *,
         error: bool | None = None,
-        order: str | None = None,
+        order: Order | None = None,
         limit: int | None = None,
         page_size: int = 200,
     ) -> CursorPaginator[WebhookResponse]:
         """The responses the calls of a webhook got (kept 7 days), newest first unless
         ``order="ASC"``; ``error`` keeps only failed (``True``) or successful ones."""
         path = f"{self.path}/{check_id(webhook_id, 'webhook_id')}/webhookResponses"
-        order = one_of("order", order, ORDERS)
+        sort = one_of("order", order, ORDERS)
         error = optional(check_bool, "error", error)
         page_size = check_int("page_size", page_size, minimum=1)
         limit = optional(check_int, "limit", limit, minimum=0)
-        descending = order != "ASC"
+        descending = sort != "ASC"
         first_size = page_size if limit is None else max(1, min(page_size, limit))
 
         async def fetch(cursor: str | None) -> Page[WebhookResponse]:
             # The cursor is the last sequence number seen, which the API may send again.
             size = first_size + (cursor is not None)
-            params = {"cursor": cursor, "error": error, "order": order, "size": size}
+            params = {"cursor": cursor, "error": error, "order": sort, "size": size}
             got = await self._transport.request("GET", path, params=params, parse=_responses)
             items = got if cursor is None else _after(got, int(cursor), descending)
             more = len(got) >= size and bool(items)
@@ -117,7 +139,7 @@ class WebhooksResource(CrudResource[Webhook]):
 
         return CursorPaginator(fetch, limit=limit)
 
-    async def get_response(self, webhook_id: Id, sequence_number: int) -> WebhookResponse:
+    async def get_response(self, webhook_id: Id | None, sequence_number: int) -> WebhookResponse:
         """One response of a webhook, by its sequence number."""
         sequence_number = check_int("sequence_number", sequence_number)
         path = f"{self.path}/{check_id(webhook_id, 'webhook_id')}/webhookResponses"
@@ -131,3 +153,15 @@ def _after(items: list[WebhookResponse], cursor: int, descending: bool) -> list[
     if descending:
         return [item for item in items if item.sequence_number < cursor]
     return [item for item in items if item.sequence_number > cursor]
+
+
+class WebhooksWithRawResponse(RawNamespace[WebhooksResource]):
+    """``client.webhooks.with_raw_response``."""
+
+    get = raw(WebhooksResource.get)
+    list = raw_page(WebhooksResource.list)
+    create = raw(WebhooksResource.create)
+    update = raw(WebhooksResource.update)
+    delete = raw(WebhooksResource.delete)
+    list_responses = raw_page(WebhooksResource.list_responses)
+    get_response = raw(WebhooksResource.get_response)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import sys
 
@@ -83,8 +84,9 @@ def test_command_line_serves() -> None:
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
-        assert line.startswith("Blockbax emulator on http://127.0.0.1:")
-        base_url = line.split()[-1]
+        found = re.search(r"Blockbax emulator on (http://127\.0\.0\.1:\d+)", line)
+        assert found is not None, line
+        base_url = found.group(1)
 
         async def get_default() -> str:
             async with AsyncClient(DEFAULT_PROJECT_ID, "k", base_url=base_url) as client:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -77,3 +78,86 @@ def test_events_and_alarms(served: Emulator, official: Any) -> None:
     assert official.get_alarm(1).status == "UNACKED"
     logs, metadata = official.get_alarm_activity_logs(1)
     assert len(logs) == 1 and metadata[ACCOUNT].caption == "Ann"
+
+
+def test_the_official_workflow_end_to_end(served: Emulator, official: Any) -> None:
+    models = blockbax_sdk.models
+    assert official.get_project_details().name == "Emulated project"
+    city = official.create_property_type(
+        "City", "city", "TEXT", True, [{"text": "Delft", "caption": "Home"}]
+    )
+    city.add_value("Leiden")
+    city = official.update_property_type(city)
+    assert [v.get_value() for v in city.values] == ["Delft", "Leiden"]
+    floors = official.create_property_type("Floors", "floors", "NUMBER", False)
+    place = official.create_property_type("Place", "place", "LOCATION", False)
+    links = [{"id": str(t.id), "required": False} for t in (city, floors)]
+    building = official.create_subject_type(
+        "Building",
+        primary_location={"type": "PROPERTY_TYPE", "id": str(place.id)},
+        property_types=links,
+    )
+    assert building.contains_property_type(place.id)
+    temperature = official.create_metric(building.id, "Temperature", "NUMBER", "INGESTED", "OWN")
+    where = official.create_metric(building.id, "Where", "LOCATION", "INGESTED", "OWN")
+    note = official.create_metric(building.id, "Note", "TEXT", "INGESTED", "OWN")
+    properties = [
+        {"typeId": str(floors.id), "number": 3.5},
+        {"typeId": str(place.id), "location": {"lat": 52.01, "lon": 4.36, "alt": 1}},
+        {"typeId": str(city.id), "valueId": str(city.values[0].id)},
+    ]
+    hall = official.create_subject("Town hall", building.id, properties=properties)
+    assert hall.get_property_by_type_id(floors.id).number == Decimal("3.5")
+    assert hall.get_property_by_type_id(place.id).location.lat == Decimal("52.01")
+    hall.set_properties([{"typeId": str(floors.id), "number": 4}])
+    hall.remove_properties([city.id])
+    hall = official.update_subject(hall)
+    assert hall.get_property_by_type_id(floors.id).number == 4
+    assert hall.get_property_by_type_id(city.id) is None
+    assert [
+        s.name for s in official.get_subjects(property_value_ids=str(hall.properties[0].value_id))
+    ] == ["Town hall"]
+    triggers = models.EvaluationTriggers(
+        new_measurement={"from_input_metrics": True, "from_other_metrics": False}
+    )
+    rule = {
+        "eventLevel": "PROBLEM",
+        "conditionSets": [
+            {
+                "description": "too warm",
+                "inputConditions": [
+                    {
+                        "type": "THRESHOLD",
+                        "leftOperand": {"type": "METRIC", "id": str(temperature.id)},
+                        "comparisonOperator": "GREATER_THAN",
+                        "rightOperand": {"type": "STATIC_VALUE", "number": "25.5"},
+                    }
+                ],
+            }
+        ],
+    }
+    trigger = official.create_event_trigger(building.id, "Too warm", True, triggers, "NONE", [rule])
+    assert trigger.evaluation_triggers.new_measurement.from_input_metrics is True
+    trigger.active = False
+    trigger.evaluation_triggers.new_measurement.from_other_metrics = True
+    trigger = official.update_event_trigger(trigger)
+    assert (trigger.version, trigger.active) == (2, False)
+    stored = served.state.collection("eventTriggers")[str(trigger.id)]
+    assert stored["evaluationTrigger"] == "SUBJECT_METRICS"
+    assert [t.name for t in official.get_event_triggers(name="warm")] == ["Too warm"]
+    official.queue_measurement(
+        hall.get_ingestion_id(temperature.id), 1_700_000_000, number=21.123456789
+    )
+    official.queue_measurement(
+        hall.get_ingestion_id(where.id), 1_700_000_000, location={"lat": 52.1, "lon": 4.3}
+    )
+    official.queue_measurement(hall.get_ingestion_id(note.id), 1_700_000_000, text="open")
+    official.send_measurements()
+    series = official.get_measurements(subject_ids=[hall.id])
+    values = {str(s.metric_id): s.measurements[0].get_value() for s in series}
+    assert values[str(temperature.id)] == Decimal("21.12345679")
+    assert values[str(where.id)].lat == Decimal("52.1") and values[str(note.id)] == "open"
+    assert series[0].latest_date.timestamp() == 1_700_000_000
+    official.delete_event_trigger(trigger.id)
+    official.delete_subject(hall.id)
+    assert official.get_event_trigger(trigger.id) is None and official.get_subjects() == []

@@ -9,14 +9,6 @@ import orjson
 import pytest
 
 from blockbax_async import RejectReason
-from blockbax_async._batches import (
-    build_body,
-    count_wanted,
-    cut_batch,
-    keeps_batch,
-    match_ids,
-    read_answer,
-)
 from blockbax_async.emulator._measurements import (
     INVALID_MESSAGE,
     ISSUES_MESSAGE,
@@ -33,6 +25,14 @@ from blockbax_async.errors import (
     ServerError,
     TransportError,
     ValidationError,
+)
+from blockbax_async.ingest._batches import (
+    build_body,
+    count_wanted,
+    cut_batch,
+    keeps_batch,
+    match_ids,
+    read_answer,
 )
 
 

@@ -16,10 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blockbax_async import AsyncClient, IngestSettings, sync
-from blockbax_async._batches import build_body, read_answer
-from blockbax_async._files import Row, read_measurements
+from blockbax_async.cli._files import Record, open_source, read_records
 from blockbax_async.dataframes import queue_dataframe
 from blockbax_async.errors import QueueFullError, ValidationError
+from blockbax_async.ingest._batches import build_body, read_answer
 
 from .conftest import BASE_MS
 
@@ -111,10 +111,11 @@ async def test_the_jsonl_reader_keeps_a_surrogate_for_put_to_refuse(
     the ValidationError into a bad line, so the one check at put() covers the readers."""
     path = tmp_path / "m.jsonl"
     path.write_text(json.dumps({"ingestion_id": "a$b", "date": BASE_MS, "text": "\ud800"}) + "\n")
-    (row,) = read_measurements(path)
-    assert isinstance(row, Row)
+    with open_source(str(path)) as source:
+        (row,) = read_records(source, "jsonl", None)
+    assert isinstance(row, Record)
     with pytest.raises(ValidationError, match=r"text:.*lone surrogate"):
-        await offline.measurements.put(row.ingestion_id, **row.values)
+        await offline.measurements.put(row.ingestion_id, **{row.kind: row.value}, date=row.date)
 
 
 @pytest.mark.parametrize("bad", [["a$b"], {"a": 1}, bytearray(b"a$b")])

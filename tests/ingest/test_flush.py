@@ -101,7 +101,7 @@ async def test_207_is_reported_per_ingestion_id(emulator: Emulator, client: Asyn
 
 async def test_truncation_is_read_from_the_server(emulator: Emulator, client: AsyncClient) -> None:
     """queue() refuses what the API would truncate, so the 207 comes from a raw POST."""
-    from blockbax_async._batches import read_answer
+    from blockbax_async.ingest._batches import read_answer
 
     seed(emulator, 1, {"note": "TEXT"})
     body = {

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from blockbax_async import AsyncClient, IngestSettings
-from blockbax_async._batches import build_body, lane_of
-from blockbax_async._values import check_location, check_number, check_value, to_epoch_ms
 from blockbax_async.errors import ClientStateError, QueueFullError, ValidationError
+from blockbax_async.ingest._batches import build_body, lane_of
+from blockbax_async.ingest._values import check_location, check_number, check_value, to_epoch_ms
 from blockbax_async.models import Location
 
 ID = "Pump-1$Temperature"
@@ -281,7 +281,7 @@ def test_missing_date_means_now(offline: Offline) -> None:
     measurements.queue(ID, number=1.0)
     after = datetime.now(UTC).timestamp() * 1000
     (queued,) = measurements.pending()
-    assert before - 1 <= queued.date <= after + 1
+    assert queued.date is not None and before - 1 <= queued.date <= after + 1
 
 
 def test_queue_full_is_a_clear_error(offline: Offline) -> None:
@@ -308,6 +308,6 @@ async def test_closed_queue_refuses(offline: Offline) -> None:
     "settings",
     [{"batch_size": 501}, {"batch_size": 0}, {"lanes": 0}, {"max_queued": 0}],
 )
-def test_settings_are_checked(settings: dict[str, int]) -> None:
+def test_settings_are_checked(settings: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         IngestSettings(**settings)

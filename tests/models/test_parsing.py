@@ -13,6 +13,7 @@ import attrs
 import cattrs
 import pytest
 
+from blockbax_async.errors import ValidationError
 from blockbax_async.models import (
     DayTimeCondition,
     Event,
@@ -38,7 +39,7 @@ from blockbax_async.models import (
 )
 from blockbax_async.models._converter import _parse_date_slowly, format_date, parse_date
 
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared/reference/blockbax-api.md"
+REFERENCE = Path(__file__).resolve().parents[1] / "data/api-examples.txt"  # from the reference
 UTC = timezone.utc
 
 # (method, path) -> (model, shape): "one" object, a "page" {count, result}, a bare "list", or
@@ -589,7 +590,8 @@ def test_property_type_value_helpers() -> None:
     )
     assert (changed.text, changed.caption) == ("Den Haag", "c")
     city.remove_value("4204fbd0-d09b-4803-adc5-09dbbc448d30")
-    city.remove_value("absent")
+    with pytest.raises(ValidationError, match="has no value 'absent'"):
+        city.remove_value("absent")
     assert [v.text for v in city.values] == ["Den Haag", "Utrecht"]
     body = unstructure(city, for_write=True)
     assert body["values"][-1] == {"text": "Utrecht"}
@@ -606,8 +608,8 @@ def test_property_type_value_helpers() -> None:
         (False, lambda t: t.add_value(text="a"), "predefined_values=False"),
         (True, lambda t: t.add_value(), "got none"),
         (True, lambda t: t.add_value(text="a", number=1), "got ['text', 'number']"),
-        (True, lambda t: t.change_value("nope", text="a"), "value_id='nope'"),
-        (True, lambda t: t.change_value("nope"), "got none"),
+        (True, lambda t: t.change_value("nope", text="a"), "has no value 'nope'"),
+        (True, lambda t: (t.add_value("a"), t.change_value("a")), "got none"),
     ],
 )
 def test_property_type_helpers_reject_nonsense(predefined: bool, call: Any, message: str) -> None:

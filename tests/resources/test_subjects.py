@@ -97,7 +97,7 @@ async def test_filters_are_sent_as_documented(emulator: Emulator, client: AsyncC
         name="n",
         external_id="e",
         subject_ids=["a", "b"],
-        subject_ids_mode="all",
+        subject_ids_mode="all",  # type: ignore[arg-type]  # any case runs
         subject_type_ids=["t"],
         property_value_ids=[["p", "q"], "r"],
     ).collect()

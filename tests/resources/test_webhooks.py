@@ -37,7 +37,7 @@ async def test_round_trip(emulator: Emulator, client: AsyncClient) -> None:
         authorization_header="Bearer SecretToken",
         subject_filter=subject_filter,
         event_trigger_filter=EventTriggerFilter("EXCLUDE", ["t1"]),
-        event_level_filter=["warning", "PROBLEM"],
+        event_level_filter=["warning", "PROBLEM"],  # type: ignore[list-item]  # any case runs
     )
     assert created.event_level_filter == ["WARNING", "PROBLEM"]
     assert created.subject_filter == subject_filter
@@ -72,7 +72,7 @@ async def _webhook_with(emulator: Emulator, client: AsyncClient, count: int) -> 
 @pytest.mark.parametrize("count", [0, 1, 7, 8, 9, 25])
 @pytest.mark.parametrize("order", [None, "ASC", "desc"])
 async def test_responses_every_item_once(
-    emulator: Emulator, client: AsyncClient, count: int, order: str | None
+    emulator: Emulator, client: AsyncClient, count: int, order: Any
 ) -> None:
     webhook_id = await _webhook_with(emulator, client, count)
     emulator.requests.clear()

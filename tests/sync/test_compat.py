@@ -24,13 +24,18 @@ from .test_client import seed_subjects
 
 EXPECTED = {
     "project": "Emulated project",
-    "cities": ["Delft", "Leiden"],
+    "cities": ["Delft", "Leiden", "Utrecht"],
     "metric": ["temperature", "NUMBER", True],
     "subjects": [f"Building {n}" for n in range(4)],
+    "floors": [0.5, 1.5, 2.5, 3.5],
+    "places": [52.0, 52.01, 52.02, 52.03],
     "in_delft": 2,
-    "renamed": "Town hall",
+    "renamed": ["Town hall", 10.0],
+    "unplaced": True,
+    "trigger": ["Too warm", False, 2],
     "values": [20 + i / 4 for i in range(10)],
     "notes": [f"checked Building {n}" for n in range(4)],
+    "where": [[51.9, 4.5]],
     "gone": True,
     "left": 3,
 }
@@ -44,7 +49,7 @@ def client(served: Emulator) -> Iterator[HttpClient]:
 
 def _state(emulator: Emulator) -> dict[str, Any]:
     """What the server holds, with ids numbered by first sight, no dates and no nulls."""
-    names = ("propertyTypes", "subjectTypes", "metrics", "subjects")
+    names = ("propertyTypes", "subjectTypes", "metrics", "subjects", "eventTriggers")
     state: dict[str, Any] = {name: list(emulator.state.collection(name).values()) for name in names}
     state["measurements"] = dict(emulator.state.measurements)
     ids: dict[str, str] = {}
@@ -123,7 +128,8 @@ def test_missing_resources(client: HttpClient) -> None:
 def test_create_metric_leaves_the_official_defaults(served: Emulator, client: HttpClient) -> None:
     room = client.create_subject_type("Room")
     assert room is not None
-    metric = client.create_metric(room.id or "", "My Temp", "number", "ingested", "own")
+    # Lower case works at run time, as in the official SDK (whose types also say upper case).
+    metric = client.create_metric(room.id or "", "My Temp", "number", "ingested", "own")  # type: ignore[arg-type]
     assert metric is not None
     stored = served.state.collection("metrics")[metric.id or ""]
     assert {k: stored.get(k) for k in ("externalId", "dataType", "type", "mappingLevel")} == {
@@ -134,7 +140,7 @@ def test_create_metric_leaves_the_official_defaults(served: Emulator, client: Ht
     }
     assert (stored["visible"], stored["discrete"]) == (True, False)
     with pytest.raises(NotImplementedError):
-        client.create_metric(room.id or "", "Sum", "NUMBER", "calculated", "OWN")
+        client.create_metric(room.id or "", "Sum", "NUMBER", "calculated", "OWN")  # type: ignore[arg-type]
 
 
 def test_create_subject_type_links_a_property_type_location(client: HttpClient) -> None:

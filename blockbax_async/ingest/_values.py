@@ -14,11 +14,13 @@ from decimal import Context, Decimal
 from numbers import Integral, Real
 from typing import Any
 
-from ._json import sendable
-from .errors import ValidationError
-from .models._common import Location
+from .._json import sendable
+from ..errors import ValidationError
+from ..models._common import Location
+from ..models._converter import parse_date
 
 __all__ = [
+    "HOUR_MS",
     "MAX_DATE_MS",
     "MAX_TEXT",
     "MIN_DATE_MS",
@@ -35,6 +37,7 @@ __all__ = [
     "distinct_ids",
     "looks_like_seconds",
     "sendable",
+    "time_problem",
     "to_epoch_ms",
 ]
 
@@ -62,24 +65,27 @@ def _has_few_fraction_digits(value: float) -> bool:
     return scaled.is_integer() or abs(scaled - round(scaled)) <= abs(scaled) * 1e-15
 
 
-def check_number(value: Any, ingestion_id: str, field: str = "number") -> float | int | Decimal:
+def check_number(
+    value: Any, ingestion_id: str, field: str = "number", lenient: bool = False
+) -> float | int | Decimal:
     """``value`` as the API takes a number: finite, at most 20 integer and 8 fractional
-    digits; ``ValidationError`` naming ``field`` and the value otherwise. Integers beyond
-    64 bits become ``Decimal`` (sent exactly); other real numbers (numpy's) become ``float``."""
+    digits (more are let through when ``lenient``: the server rounds them); ``ValidationError``
+    naming ``field`` and the value otherwise. Integers beyond 64 bits become ``Decimal`` (sent
+    exactly); other real numbers (numpy's) become ``float``."""
     cls = value.__class__
     if cls is float:
-        return _check_float(value, ingestion_id, field)
+        return _check_float(value, ingestion_id, field, lenient)
     if cls is int:
         return _check_int(value, ingestion_id, field)
     if cls is Decimal:
-        return _check_decimal(value, ingestion_id, field)
+        return _check_decimal(value, ingestion_id, field, lenient)
     if isinstance(value, bool) or not isinstance(value, Real | Decimal):
         raise ValidationError(f"{_where(field, value, ingestion_id)}: not a number")
     if isinstance(value, Decimal):
-        return _check_decimal(Decimal(value), ingestion_id, field)
+        return _check_decimal(Decimal(value), ingestion_id, field, lenient)
     if isinstance(value, Integral):
         return _check_int(int(value), ingestion_id, field)
-    return _check_float(float(value), ingestion_id, field)
+    return _check_float(float(value), ingestion_id, field, lenient)
 
 
 def _check_int(value: int, ingestion_id: str, field: str) -> int | Decimal:
@@ -88,7 +94,7 @@ def _check_int(value: int, ingestion_id: str, field: str) -> int | Decimal:
     return value if _INT64_MIN <= value < _UINT64_END else Decimal(value)
 
 
-def _check_decimal(value: Decimal, ingestion_id: str, field: str) -> Decimal:
+def _check_decimal(value: Decimal, ingestion_id: str, field: str, lenient: bool) -> Decimal:
     if not value.is_finite():
         raise ValidationError(f"{_where(field, value, ingestion_id)}: not finite")
     if value.copy_abs() >= _INT_LIMIT:
@@ -97,19 +103,19 @@ def _check_decimal(value: Decimal, ingestion_id: str, field: str) -> Decimal:
     # and what is sent must be what was checked.
     exact = value.normalize(Context(prec=max(1, len(value.as_tuple().digits))))
     exponent = exact.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -8:
+    if isinstance(exponent, int) and exponent < -8 and not lenient:
         raise ValidationError(
             f"{_where(field, value, ingestion_id)}: more than 8 fractional digits"
         )
     return exact
 
 
-def _check_float(value: float, ingestion_id: str, field: str) -> float:
+def _check_float(value: float, ingestion_id: str, field: str, lenient: bool) -> float:
     if not math.isfinite(value):
         raise ValidationError(f"{_where(field, value, ingestion_id)}: not finite")
     if not -NUMBER_LIMIT < value < NUMBER_LIMIT:
         raise ValidationError(f"{_where(field, value, ingestion_id)}: more than 20 digits")
-    if not _has_few_fraction_digits(value):
+    if not (lenient or _has_few_fraction_digits(value)):
         raise ValidationError(
             f"{_where(field, value, ingestion_id)}: more than 8 fractional digits; "
             "round it, e.g. round(x, 8)"
@@ -117,7 +123,7 @@ def _check_float(value: float, ingestion_id: str, field: str) -> float:
     return value
 
 
-def check_location(value: Any, ingestion_id: str) -> dict[str, Any]:
+def check_location(value: Any, ingestion_id: str, lenient: bool = False) -> dict[str, Any]:
     """A location (a :class:`~blockbax_async.models.Location` or a mapping with ``lat``,
     ``lon`` and optionally ``alt``) as the JSON object the API takes."""
     lat: Any
@@ -153,29 +159,32 @@ def check_location(value: Any, ingestion_id: str) -> dict[str, Any]:
     for key, number, bound in (("lat", lat, 90), ("lon", lon, 180)):
         if number is None:
             raise ValidationError(f"{_where('location', value, ingestion_id)}: {key} missing")
-        checked = check_number(number, ingestion_id, f"location.{key}")
+        checked = check_number(number, ingestion_id, f"location.{key}", lenient)
         if not -bound <= checked <= bound:
             raise ValidationError(
                 f"{_where(f'location.{key}', number, ingestion_id)}: not in -{bound}..{bound}"
             )
         out[key] = checked
     if alt is not None:
-        out["alt"] = check_number(alt, ingestion_id, "location.alt")
+        out["alt"] = check_number(alt, ingestion_id, "location.alt", lenient)
     return out
 
 
-def check_value(ingestion_id: str, number: Any, location: Any, text: Any) -> Any:
-    """The one value of a measurement, checked and in the form it is queued."""
+def check_value(
+    ingestion_id: str, number: Any, location: Any, text: Any, lenient: bool = False
+) -> Any:
+    """The one value of a measurement, checked and in the form it is queued; ``lenient``
+    lets through what the server would round (digits) or cut (texts) and report."""
     if number is not None:
         if location is None and text is None:
-            return check_number(number, ingestion_id)
+            return check_number(number, ingestion_id, "number", lenient)
     elif location is not None:
         if text is None:
-            return check_location(location, ingestion_id)
+            return check_location(location, ingestion_id, lenient)
     elif text is not None:
         if text.__class__ is str and len(text) <= MAX_TEXT and (text.isascii() or sendable(text)):
             return text
-        return check_text(text, ingestion_id)
+        return check_text(text, ingestion_id, "text", lenient)
     values = (("number", number), ("location", location), ("text", text))
     given = [name for name, value in values if value is not None]
     raise ValidationError(
@@ -194,11 +203,12 @@ def _unsendable(field: str, text: str, ingestion_id: str | None) -> ValidationEr
     )
 
 
-def check_text(text: Any, ingestion_id: str, field: str = "text") -> str:
-    """A text value: a ``str`` of at most 1000 characters that can be sent as UTF-8."""
+def check_text(text: Any, ingestion_id: str, field: str = "text", lenient: bool = False) -> str:
+    """A text value: a ``str`` that can be sent as UTF-8, of at most 1000 characters
+    (longer when ``lenient``: the server cuts it)."""
     if not isinstance(text, str):
         raise ValidationError(f"{_where(field, text, ingestion_id)}: not a str")
-    if len(text) > MAX_TEXT:
+    if len(text) > MAX_TEXT and not lenient:
         raise ValidationError(
             f"{field}: {text[:40]!r}... (for {ingestion_id!r}): {len(text)} characters, "
             f"more than the {MAX_TEXT} the API keeps"
@@ -208,13 +218,13 @@ def check_text(text: Any, ingestion_id: str, field: str = "text") -> str:
     return str(text)
 
 
-def check_any(ingestion_id: str, value: Any) -> Any:
+def check_any(ingestion_id: str, value: Any, lenient: bool = False) -> Any:
     """:func:`check_value` of a value of any kind: a text, a location or a number."""
     if isinstance(value, str):
-        return check_value(ingestion_id, None, None, value)
+        return check_value(ingestion_id, None, None, value, lenient)
     if isinstance(value, Mapping | Location):
-        return check_value(ingestion_id, None, value, None)
-    return check_value(ingestion_id, value, None, None)
+        return check_value(ingestion_id, None, value, None, lenient)
+    return check_value(ingestion_id, value, None, None, lenient)
 
 
 def looks_like_seconds(ms: int) -> bool:
@@ -289,9 +299,7 @@ def _parse_iso(text: str, ingestion_id: str) -> datetime:
         return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         pass
-    from .models._converter import parse_date  # what Python 3.10's fromisoformat cannot read
-
-    try:
+    try:  # what Python 3.10's fromisoformat cannot read
         parsed = parse_date(text)
     except ValueError:
         raise ValidationError(f"{_where('date', text, ingestion_id)}: not ISO 8601") from None
@@ -328,3 +336,23 @@ def check_ingestion_ids(ingestion_ids: Any, field: str = "ingestion_ids") -> lis
             else f"{field}: {ingestion_ids!r}: give a list of ingestion IDs"
         )
     return [check_ingestion_id(i, field) for i in ingestion_ids]
+
+
+HOUR_MS = 3_600_000
+
+
+def time_problem(date: int, newest: int | None, now: int) -> str | None:
+    """Why the platform would not keep a measurement dated ``date`` (epoch ms) in a series
+    whose newest date is ``newest``, at ``now``: it keeps none at or before the newest, nor
+    more than an hour ahead. ``None`` when it would keep it."""
+    if newest is not None and date <= newest:
+        return (
+            f"not after {newest}, the newest date queued for this series; the platform "
+            "does not keep a measurement at or before the latest of its series"
+        )
+    if date - now > HOUR_MS:
+        return (
+            f"{(date - now) / 60_000:.0f} minutes ahead of this machine's clock; the platform "
+            "does not keep a measurement more than an hour in the future"
+        )
+    return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import enum
 import zlib
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -14,12 +14,12 @@ from typing import Any, NamedTuple
 import attrs
 import orjson
 
-from ._values import looks_like_seconds
-from .errors import (
+from ..errors import (
     APIError,
     BlockbaxError,
     ValidationError,
 )
+from ._values import looks_like_seconds
 
 __all__ = [
     "MAX_BATCH",
@@ -43,9 +43,6 @@ MAX_BATCH = 500
 _DATA_REFUSED = frozenset({400, 413, 422})
 
 
-# -- what a batch holds, and what the server says of it ---------------------------------------
-
-
 class RejectReason(str, enum.Enum):
     """Why the server did not ingest (all) measurements of an ingestion ID (a 207 answer)."""
 
@@ -57,6 +54,10 @@ class RejectReason(str, enum.Enum):
     """Stored, but rounded to 8 fractional digits or cut to 1000 characters."""
     OTHER = "other"
     """A detailed message this version does not know."""
+    REFUSED_BATCH = "refused_batch"
+    """The server refused the whole batch (400, 413, 422); it was handed back."""
+    NOT_SENT = "not_sent"
+    """Refused before sending: the batch's body could not be built."""
 
 
 SEVERITY = {
@@ -64,6 +65,8 @@ SEVERITY = {
     RejectReason.OTHER: 1,
     RejectReason.INVALID_VALUE: 2,
     RejectReason.UNKNOWN_INGESTION_ID: 3,
+    RejectReason.REFUSED_BATCH: 4,
+    RejectReason.NOT_SENT: 5,
 }
 
 
@@ -79,25 +82,23 @@ class Rejection:
 
 
 class QueuedMeasurement(NamedTuple):
-    """A measurement as queued: ``date`` in epoch milliseconds, ``value`` a number
-    (``float``, ``int`` or ``Decimal``), a location mapping or a text."""
+    """A measurement as queued: ``date`` in epoch milliseconds (``None``: the server stamps
+    it, see ``IngestSettings.server_time``), ``value`` a number (``float``, ``int`` or
+    ``Decimal``), a location mapping or a text."""
 
     ingestion_id: str
-    date: int
+    date: int | None
     value: Any
 
     def as_kwargs(self) -> dict[str, Any]:
         """Keywords to queue it again: ``queue(m.ingestion_id, **m.as_kwargs())``."""
-        date: int | datetime = self.date
-        if looks_like_seconds(self.date):  # queue() would take these milliseconds for seconds
-            date = _EPOCH + timedelta(milliseconds=self.date)
+        date: int | datetime | None = self.date
+        if self.date is not None and looks_like_seconds(self.date):  # queue() would take
+            date = _EPOCH + timedelta(milliseconds=self.date)  # these ms for seconds
         return {"date": date, VALUE_KEYS[self.value.__class__]: self.value}
 
 
 _EPOCH = datetime.fromtimestamp(0, tz=timezone.utc)
-
-
-# -- batches: pure functions --------------------------------------------------------------------
 
 
 def lane_of(ingestion_id: str, lanes: int) -> int:
@@ -109,14 +110,16 @@ def lane_of(ingestion_id: str, lanes: int) -> int:
 class Batch:
     """Measurements cut from a lane's records: those in ``records[start:end]``, except
     ``keep``, the records of other IDs in that range that stay (for a flush of some
-    ingestion IDs only; ``None`` when the whole range was taken)."""
+    ingestion IDs only; ``None`` when the whole range was taken), and then ``positions``,
+    the record indices of the measurements taken."""
 
     ids: list[str]
-    dates: list[int]
+    dates: list[int | None]
     values: list[Any]
     start: int
     end: int
     keep: list[Any] | None = None
+    positions: list[int] | None = None
 
     @property
     def size(self) -> int:
@@ -154,9 +157,10 @@ def cut_batch(
             end,
         )
     ids: list[str] = []
-    dates: list[int] = []
+    dates: list[int | None] = []
     values: list[Any] = []
     keep: list[Any] = []
+    positions: list[int] = []
     end = start
     for index in range(start, len(records), 3):
         if len(ids) >= limit:
@@ -166,8 +170,9 @@ def cut_batch(
             ids.append(records[index])
             dates.append(records[index + 1])
             values.append(records[index + 2])
+            positions.append(index)
             end = index + 3
-    return Batch(ids, dates, values, start, end, keep)
+    return Batch(ids, dates, values, start, end, keep, positions)
 
 
 def count_wanted(records: list[Any], wanted: Collection[str] | None, start: int = 0) -> int:
@@ -192,8 +197,9 @@ def _encode_decimal(value: Any) -> Any:
     raise TypeError(f"cannot send {value!r}")
 
 
-def build_body(ids: list[str], dates: list[int], values: list[Any]) -> bytes:
-    """The POST body of a batch: one series per ingestion ID, measurements in queue order."""
+def build_body(ids: Sequence[str], dates: Sequence[int | None], values: Sequence[Any]) -> bytes:
+    """The POST body of a batch: one series per ingestion ID, measurements in queue order;
+    a measurement without date is sent without one (the server stamps it)."""
     series: dict[str, list[dict[str, Any]]] = {}
     get = series.get
     key = VALUE_KEYS
@@ -201,12 +207,13 @@ def build_body(ids: list[str], dates: list[int], values: list[Any]) -> bytes:
         measurements = get(ingestion_id)
         if measurements is None:
             measurements = series[ingestion_id] = []
-        measurements.append({"date": date, key[value.__class__]: value})
+        if date is None:
+            measurements.append({key[value.__class__]: value})
+        else:
+            measurements.append({"date": date, key[value.__class__]: value})
     body = {"series": [{"ingestionId": i, "measurements": m} for i, m in series.items()]}
     return orjson.dumps(body, default=_encode_decimal)
 
-
-# -- answers and failures: pure functions -------------------------------------------------------
 
 _MESSAGES = (
     (RejectReason.UNKNOWN_INGESTION_ID, "Tried to save measurements for ingestion ids: ", ". "),

@@ -1,0 +1,241 @@
+"""Delivery receipts: what became of everything queued before a checkpoint.
+
+A receipt holds one seq per lane (the lane's count at the checkpoint): it is done once every
+lane's oldest pending measurement is at or past it, so there is no object per measurement.
+Outcomes are told once: each answered measurement counts in the first open receipt that
+covers it, or, when none does, in the next checkpoint taken (``accepted``, ``refused``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+from ._batches import Batch, Rejection, RejectReason
+from ._lanes import Lane, Ranges, expand
+from ._spool import Spool
+
+__all__ = ["MAX_REFUSED", "Receipt", "Refusal", "Tracker", "wait_event"]
+
+MAX_REFUSED = 100_000
+_KEPT = (RejectReason.TRUNCATED,)  # stored, though altered
+
+
+class Refusal(NamedTuple):
+    """A measurement the server did not take as sent: ``date`` in epoch milliseconds,
+    ``reason`` a :class:`RejectReason` (``TRUNCATED``: stored, rounded or cut), ``message``
+    what the server (or the client) said."""
+
+    ingestion_id: str
+    date: int | None
+    value: Any
+    reason: RejectReason
+    message: str
+
+
+class Receipt:
+    """What became of every measurement queued before :meth:`checkpoint` made it.
+
+    ``done``: each has a final outcome (ingested, or refused by the server or before
+    sending; a batch that keeps failing for a transient reason is not final). ``accepted``
+    counts those the server ingested and ``refused`` lists those it did not take as sent,
+    among the measurements queued since the previous checkpoint (and outcomes no earlier
+    receipt told). ``ok``: done and nothing refused.
+    """
+
+    __slots__ = ("_done", "_event", "_tracker", "accepted", "refused", "targets")
+
+    def __init__(self, tracker: Tracker, targets: list[int]) -> None:
+        self._tracker = tracker
+        self.targets = targets
+        self.accepted = 0
+        self.refused: list[Refusal] = []
+        self._done = False
+        self._event: asyncio.Event | None = None
+
+    @property
+    def done(self) -> bool:
+        """Whether every covered measurement has its final outcome."""
+        return self._done
+
+    @property
+    def ok(self) -> bool:
+        """Done, and none of the measurements it tells of was refused."""
+        return self._done and not self.refused
+
+    async def wait(self, timeout: float | None = None) -> bool:
+        """Wait until :attr:`done` (at most ``timeout`` seconds); returns :attr:`done`.
+        Sends nothing: flushes or background sending deliver. Returns ``False`` at once
+        when the client closed with covered measurements undelivered."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self._done and not self._tracker.closed:
+            if self._event is None:
+                self._event = asyncio.Event()
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                break
+            await wait_event(self._event, left)
+            self._event.clear()
+        return self._done
+
+    async def durable(self, timeout: float | None = None) -> bool:
+        """Wait until every covered measurement is on disk and fsynced, or has its outcome
+        (at most ``timeout`` seconds); returns whether it is. ``True`` at once without a
+        spool. Raises the spool's error when it cannot write (a full disk)."""
+        return await self._tracker.durable(self, timeout)
+
+    def __repr__(self) -> str:
+        state = "done" if self._done else "waiting"
+        return f"<Receipt {state} accepted={self.accepted} refused={len(self.refused)}>"
+
+
+class Tracker:
+    """The open receipts of one queue, oldest first, and the outcomes not told yet."""
+
+    def __init__(self, lanes: Sequence[Lane], spool: Spool | None) -> None:
+        self._lanes = lanes
+        self._spool = spool
+        self._open: list[Receipt] = []
+        self._claimed = [0] * len(lanes)  # per lane: seqs below it are covered by a receipt
+        self._pool = Receipt(self, [])  # outcomes of measurements no receipt covers yet
+        self.active = False  # outcomes are counted once a first checkpoint was taken
+        self.closed = False
+
+    def checkpoint(self) -> Receipt:
+        """A receipt covering everything queued so far."""
+        targets = []
+        for lane in self._lanes:
+            lane.sync()
+            targets.append(lane.entered)
+        receipt = Receipt(self, targets)
+        pool, self._pool = self._pool, Receipt(self, [])
+        receipt.accepted, receipt.refused = pool.accepted, pool.refused
+        self._claimed = list(targets)
+        self.active = True
+        self._open.append(receipt)
+        self._resolve()
+        return receipt
+
+    def settled(
+        self,
+        lane: Lane,
+        batch: Batch,
+        chosen: list[int] | None,
+        ranges: Ranges,
+        rejections: Mapping[str, Rejection],
+        whole: Rejection | None = None,
+    ) -> None:
+        """Tell the receipts the outcome of measurements that left ``lane``: ``chosen`` batch
+        indices (``None``: all) with seqs ``ranges``; refused: those of IDs in
+        ``rejections``, or all of them with ``whole``."""
+        if self.active:
+            if rejections or whole is not None:
+                self._refused(lane, batch, chosen, ranges, rejections, whole)
+            else:
+                for first, count in ranges:
+                    self._count(lane.index, first, count)
+        self._resolve()
+
+    def _count(self, index: int, first: int, count: int) -> None:
+        end = first + count
+        for receipt in self._open:
+            target = receipt.targets[index]
+            if first < target:
+                step = min(end, target) - first
+                receipt.accepted += step
+                first += step
+                if first >= end:
+                    return
+        self._pool.accepted += end - first
+
+    def _refused(
+        self,
+        lane: Lane,
+        batch: Batch,
+        chosen: list[int] | None,
+        ranges: Ranges,
+        rejections: Mapping[str, Rejection],
+        whole: Rejection | None,
+    ) -> None:
+        indices = range(batch.size) if chosen is None else chosen
+        for n, seq in zip(indices, expand(ranges), strict=True):
+            receipt = self._receipt_of(lane.index, seq)
+            rejection = whole or rejections.get(batch.ids[n])
+            if rejection is None or rejection.reason in _KEPT:
+                receipt.accepted += 1
+            if rejection is not None and len(receipt.refused) < MAX_REFUSED:
+                receipt.refused.append(
+                    Refusal(
+                        batch.ids[n], batch.dates[n], batch.values[n], rejection.reason,
+                        rejection.message,
+                    )
+                )  # fmt: skip
+
+    def _receipt_of(self, index: int, seq: int) -> Receipt:
+        for receipt in self._open:
+            if seq < receipt.targets[index]:
+                return receipt
+        return self._pool
+
+    def _resolve(self) -> None:
+        """Mark done the receipts whose lanes all moved past them (they go in order: a later
+        receipt covers all an earlier one does)."""
+        lanes, opened = self._lanes, self._open
+        while opened and all(
+            lane.low() >= t for lane, t in zip(lanes, opened[0].targets, strict=True)
+        ):
+            receipt = opened.pop(0)
+            receipt._done = True
+            if receipt._event is not None:
+                receipt._event.set()
+
+    def close(self) -> None:
+        """The queue closed: wake every waiter (what is not done stays not done)."""
+        self.closed = True
+        for receipt in self._open:
+            if receipt._event is not None:
+                receipt._event.set()
+
+    def is_durable(self, receipt: Receipt) -> bool:
+        if self._spool is None:
+            return True
+        durable = self._spool.durable
+        return all(
+            durable[lane.index] >= t or lane.low() >= t
+            for lane, t in zip(self._lanes, receipt.targets, strict=True)
+        )
+
+    async def durable(self, receipt: Receipt, timeout: float | None) -> bool:
+        spool = self._spool
+        if spool is None:
+            return True
+        deadline = None if timeout is None else time.monotonic() + timeout
+        event = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        while not self.is_durable(receipt):
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return False
+            event.clear()
+            spool.wait_target(loop, event)
+            spool.write(self._lanes)
+            spool.commit()
+            await wait_event(event, left)
+            if spool.error is not None and not self.is_durable(receipt):
+                raise spool.failure()
+        return True
+
+
+async def wait_event(event: asyncio.Event, timeout: float | None) -> None:
+    """Wait until ``event`` is set or ``timeout`` seconds pass. Not ``asyncio.wait_for``:
+    before Python 3.12 it can lose a cancellation that races with the event."""
+    timer = None
+    if timeout is not None:
+        timer = asyncio.get_running_loop().call_later(timeout, event.set)
+    try:
+        await event.wait()
+    finally:
+        if timer is not None:
+            timer.cancel()

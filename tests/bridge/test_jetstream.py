@@ -1,0 +1,185 @@
+"""The bridge against a real nats-server and the emulator: scale-out with a kill, dead
+letters, a clean SIGTERM. Bridges run as processes (``python -m blockbax_async.bridge``)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import nats
+import orjson
+import pytest
+
+from blockbax_async.emulator import Emulator, Faults, seed
+
+SERIES = 30
+PER_SERIES = 100
+TIMINGS = ["--ack-wait", "1", "--pin-timeout", "2.5", "--heartbeat", "0.3"]
+
+
+@pytest.fixture
+def project(served: Emulator) -> Iterator[Emulator]:
+    """The served emulator with SERIES number series ``subject-<n>$metric-0``."""
+    state = served.state
+    subject_type = state.insert("subjectTypes", {"name": "Pumps"})
+    state.insert(
+        "metrics",
+        {
+            "subjectTypeId": subject_type["id"],
+            "name": "metric-0",
+            "externalId": "metric-0",
+            "dataType": "NUMBER",
+            "type": "INGESTED",
+            "mappingLevel": "OWN",
+        },
+    )
+    seed.subjects(state, SERIES, subject_type_id=subject_type["id"])
+    yield served
+
+
+def bridge(emulator: Emulator, nats_url: str, log: Path) -> subprocess.Popen[bytes]:
+    """A bridge process writing its stderr to ``log``."""
+    env = {
+        **os.environ,
+        "BLOCKBAX_BASE_URL": emulator.base_url,
+        "BLOCKBAX_PROJECT_ID": emulator.project_id,
+        "BLOCKBAX_ACCESS_TOKEN": emulator.api_key,
+    }
+    command = [sys.executable, "-m", "blockbax_async.bridge", "--nats", nats_url]
+    command += ["--stream", "READINGS", "--subject", "readings.>", "--consumer", "blockbax"]
+    with log.open("wb") as err:
+        return subprocess.Popen([*command, *TIMINGS], env=env, stdout=err, stderr=err)
+
+
+def reading(series: int, n: int) -> tuple[str, bytes]:
+    body = {"ingestion_id": f"subject-{series}$metric-0", "date": 1_700_000_000_000 + n * 1000}
+    return f"readings.subject-{series}", orjson.dumps({**body, "number": n})
+
+
+async def publish(nats_url: str, messages: list[tuple[str, bytes]], pause: float = 0) -> None:
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    for i, (subject, data) in enumerate(messages):
+        await js.publish(subject, data)
+        if pause and i % 100 == 99:
+            await asyncio.sleep(pause)
+    await nc.close()
+
+
+async def wait_for_stream(nats_url: str) -> None:
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    for _ in range(200):
+        try:
+            await js.stream_info("READINGS")
+            break
+        except nats.js.errors.NotFoundError:
+            await asyncio.sleep(0.05)
+    await nc.close()
+
+
+def stored(emulator: Emulator) -> dict[str, list[int]]:
+    return {i: [m["date"] for m in ms] for i, ms in emulator.state.measurements.items()}
+
+
+def wait_until(condition: Any, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "not within the time allowed"
+        time.sleep(0.1)
+
+
+def stop(process: subprocess.Popen[bytes], log: Path) -> tuple[int, str]:
+    process.send_signal(signal.SIGTERM)
+    return process.wait(timeout=20), log.read_text()
+
+
+def test_three_bridges_one_killed_deliver_everything_in_order(
+    project: Emulator, nats_url: str, tmp_path: Path
+) -> None:
+    project.faults = Faults(error_rate=0.05, methods=("POST",), path="measurements$", seed=15)
+    logs = [tmp_path / f"bridge-{i}.log" for i in range(3)]
+    bridges = [bridge(project, nats_url, log) for log in logs]
+    try:
+        asyncio.run(wait_for_stream(nats_url))
+        messages = [reading(s, n) for n in range(PER_SERIES) for s in range(SERIES)]
+        half = len(messages) // 2
+        asyncio.run(publish(nats_url, messages[:half], pause=0.02))
+        wait_until(lambda: sum(map(len, stored(project).values())) > half // 3, 15)
+        bridges[0].kill()  # SIGKILL, mid-stream: its unacknowledged messages go to the others
+        bridges[0].wait(timeout=10)
+        asyncio.run(publish(nats_url, messages[half:], pause=0.02))
+        want = 1_700_000_000_000 + 1000 * (PER_SERIES - 1)
+        wait_until(lambda: all(d and d[-1] == want for d in stored(project).values()), 20)
+        for process, log in zip(bridges[1:], logs[1:], strict=True):
+            code, err = stop(process, log)
+            assert code == 0, err
+    finally:
+        for process in bridges:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    took = [log.read_text().count("took partition") for log in logs]
+    assert took[0] > 0 and sum(took[1:]) >= 12  # the killed one held some; they moved
+    dates = stored(project)
+    assert len(dates) == SERIES
+    expected = [1_700_000_000_000 + 1000 * n for n in range(PER_SERIES)]
+    for ingestion_id, series in dates.items():
+        assert series == expected, ingestion_id  # every one, first arrivals in order
+    assert project.statuses(502) + project.statuses(503) + project.statuses(504) > 0
+
+
+async def dead_letters(nats_url: str, count: int) -> list[Any]:
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    sub = await js.pull_subscribe("READINGS.dead", stream="READINGS_DEAD")
+    letters: list[Any] = []
+    deadline = time.monotonic() + 10
+    while len(letters) < count and time.monotonic() < deadline:
+        with contextlib.suppress(nats.errors.TimeoutError):
+            letters += await sub.fetch(count - len(letters), timeout=1)
+    await nc.close()
+    return letters
+
+
+def test_bad_messages_go_to_the_dead_letter_subject_and_sigterm_exits_0(
+    project: Emulator, nats_url: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "bridge.log"
+    process = bridge(project, nats_url, log)
+    try:
+        asyncio.run(wait_for_stream(nats_url))
+        good = reading(0, 1)
+        bad = [
+            ("readings.subject-1", b"{not json"),
+            ("readings.subject-2", b'{"ingestion_id": "subject-2$metric-0", "number": "1"}'),
+            ("readings.nobody", b'{"ingestion_id": "nobody$metric-0", "number": 1}'),
+            ("readings.subject-3", b'{"ingestion_id": "subject-3$metric-0", "text": "on"}'),
+        ]
+        asyncio.run(publish(nats_url, [good, *bad]))
+        letters = asyncio.run(dead_letters(nats_url, len(bad)))
+        code, err = stop(process, log)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert code == 0, err
+    assert "dead-lettered 4" in err and "acknowledged 1" in err
+    by_subject = {m.headers["Blockbax-Subject"]: m for m in letters}
+    assert sorted(by_subject) == sorted(subject for subject, _ in bad)
+    for subject, data in bad:
+        assert by_subject[subject].data == data
+    reasons = {s: m.headers["Blockbax-Reason"] for s, m in by_subject.items()}
+    assert reasons["readings.subject-1"].startswith("not JSON")
+    assert "number must be a JSON number" in reasons["readings.subject-2"]
+    assert "unknown_ingestion_id" in reasons["readings.nobody"]
+    assert "invalid_value" in reasons["readings.subject-3"]
+    assert stored(project)["subject-0$metric-0"] == [1_700_000_001_000]
