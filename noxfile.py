@@ -33,6 +33,7 @@ PYTHONS = {v: path for v in SUPPORTED if (path := _interpreter(v))} or {
     f"{sys.version_info.major}.{sys.version_info.minor}": sys.executable
 }
 PYTHON = sys.executable
+MYPY = "mypy==2.4.1"  # the type check, and the typing test of user-style code
 OFFICIAL_SDK_REQUIREMENTS = [
     "pydantic",
     "pydantic-extra-types",
@@ -55,7 +56,7 @@ def _install_official_sdk(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The whole test suite against the bundled emulator, the official SDK beside ours, on
     every supported Python present."""
-    session.install("-e", ".[test]")
+    session.install("-e", ".[test]", MYPY)
     _install_official_sdk(session)
     session.run("pytest", *session.posargs)
 
@@ -71,7 +72,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the package, tests, benchmarks and this file."""
-    session.install("-e", ".[test]", "mypy==2.4.1", "nox>=2024.4")
+    session.install("-e", ".[test]", MYPY, "nox>=2024.4")
     session.run("mypy", "--strict")
 
 
