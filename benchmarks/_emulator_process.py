@@ -15,13 +15,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
+import time
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
 import attrs
 
-from blockbax_async.emulator import DEFAULT_API_KEY, DEFAULT_PROJECT_ID, Emulator, State
+from blockbax_async.emulator import DEFAULT_API_KEY, DEFAULT_PROJECT_ID, Emulator, Faults, State
 
 __all__ = ["COMMANDS", "EmulatorProcess", "emulator_process", "seed_subjects"]
 
@@ -47,6 +48,7 @@ COMMANDS: dict[str, Callable[[Emulator], Any]] = {
     "clear_measurements": _clear,
     "series_dates": _series,
     "requests": lambda emulator: len(emulator.requests),
+    "cpu": lambda emulator: time.process_time(),
 }
 
 
@@ -88,9 +90,10 @@ def seed_subjects(state: State, subjects: int, metrics: int) -> None:
 
 
 async def _serve(
-    conn: Connection, port: int, seed: Seed | None, seed_args: tuple[Any, ...]
+    conn: Connection, port: int, seed: Seed | None, seed_args: tuple[Any, ...], latency: float
 ) -> None:
-    emulator = Emulator(port=port, record=False)
+    faults = Faults(latency=latency, fixed_latency=True)
+    emulator = Emulator(port=port, record=False, faults=faults)
     if seed is not None:
         seed(emulator.state, *seed_args)
     await emulator.start()
@@ -106,8 +109,10 @@ async def _serve(
         await emulator.stop()
 
 
-def _main(conn: Connection, port: int, seed: Seed | None, seed_args: tuple[Any, ...]) -> None:
-    asyncio.run(_serve(conn, port, seed, seed_args))
+def _main(
+    conn: Connection, port: int, seed: Seed | None, seed_args: tuple[Any, ...], latency: float
+) -> None:
+    asyncio.run(_serve(conn, port, seed, seed_args, latency))
 
 
 @attrs.frozen
@@ -127,13 +132,21 @@ class EmulatorProcess:
 
 @contextlib.contextmanager
 def emulator_process(
-    *, seed: Seed | None = None, seed_args: tuple[Any, ...] = (), port: int = 0
+    *,
+    seed: Seed | None = None,
+    seed_args: tuple[Any, ...] = (),
+    port: int = 0,
+    latency: float = 0.0,
 ) -> Iterator[EmulatorProcess]:
-    """Start an emulator in a spawned process on ``port`` (0: any free one); stop it after."""
+    """Start an emulator in a spawned process on `port` (0: any free one); stop it after.
+    `latency`: seconds each request waits before it is handled, as over a network."""
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
     process = context.Process(
-        target=_main, args=(theirs, port, seed, seed_args), name="blockbax-emulator", daemon=True
+        target=_main,
+        args=(theirs, port, seed, seed_args, latency),
+        name="blockbax-emulator",
+        daemon=True,
     )
     process.start()
     try:

@@ -83,11 +83,13 @@ async def _publish(url: str, count: int) -> None:
     await nc.close()
 
 
-def run(bridges: int, messages: int, url: str, env: dict[str, str]) -> float:
-    """Seconds to bridge ``messages`` with ``bridges`` bridge processes."""
+def run(bridges: int, messages: int, url: str, env: dict[str, str], window: int) -> float:
+    """Seconds to bridge ``messages`` with ``bridges`` bridge processes, each partition
+    allowing ``window`` unacknowledged messages."""
     consumer = f"bench{bridges}"
     command = [sys.executable, "-m", "blockbax_async.bridge", "--nats", url, "--stream",
-               "READINGS", "--subject", "readings.>", "--consumer", consumer]  # fmt: skip
+               "READINGS", "--subject", "readings.>", "--consumer", consumer,
+               "--max-ack-pending", str(window)]  # fmt: skip
     processes = [
         subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL) for _ in range(bridges)
     ]
@@ -120,6 +122,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--latency", type=float, default=0.2, help="max added seconds")
+    parser.add_argument(
+        "--max-ack-pending",
+        type=int,
+        default=1000,
+        help="per partition; the 12 partitions' windows bound all bridges together",
+    )
     args = parser.parse_args()
     server = Path(sys.executable).parent / "nats-server"
     nats_server = str(server) if server.exists() else shutil.which("nats-server")
@@ -150,7 +158,7 @@ def main() -> None:
         print(f"{args.messages:,} messages, API latency up to {args.latency * 1000:.0f} ms")
         for bridges in (1, 2, 3):
             asyncio.run(_reset(url))
-            seconds = run(bridges, args.messages, url, env)
+            seconds = run(bridges, args.messages, url, env, args.max_ack_pending)
             rate = args.messages / seconds
             print(f"{bridges} bridge(s): {seconds:6.2f} s, {rate:8,.0f} messages/s")
     finally:

@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import gc
 import itertools
+import os
 import statistics
 import tempfile
 import time
@@ -103,6 +104,26 @@ def bench_queue_memory(calls: int) -> float:
     assert len(client.measurements) == calls
     _drop(client)
     return held / calls
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def bench_queue_rss(calls: int) -> float | None:
+    """MB of resident memory the process grows by while ``calls`` measurements are queued
+    (values and dates made by the caller's loop included); ``None`` without /proc."""
+    if not os.path.exists("/proc/self/statm"):
+        return None
+    client = _offline_client(calls)
+    gc.collect()
+    before = _rss()
+    _loop(calls, client.measurements.queue)
+    grown = _rss() - before
+    assert len(client.measurements) == calls
+    _drop(client)
+    return grown / 1e6
 
 
 def bench_queue_variants(calls: int) -> list[Row]:
@@ -192,6 +213,7 @@ def _body(batch: Sequence[tuple[str, int, float]]) -> bytes:
 
 
 CHECKPOINT_EVERY = 2_000
+LATENCY = 0.020  # seconds added to each request in the "real network" rows
 
 
 async def run_ours(
@@ -199,12 +221,13 @@ async def run_ours(
     data: Sequence[tuple[str, int, float]],
     lanes: int,
     mode: str = "plain",
+    settings: IngestSettings | None = None,
 ) -> float:
     """One run; ``mode`` is ``plain``, ``receipts`` (a checkpoint every 2,000 measurements,
     each waited for after the flush) or ``spool`` (a fresh spool directory)."""
     server.call("clear_measurements")
     with tempfile.TemporaryDirectory() as directory:
-        settings = IngestSettings(
+        settings = settings or IngestSettings(
             lanes=lanes, max_queued=max(len(data), 1),
             spool=directory if mode == "spool" else None,
         )  # fmt: skip
@@ -294,6 +317,70 @@ async def bench_end_to_end(
         if seconds is not None:
             runs["official"].append(seconds)
     return runs
+
+
+# -- 3. the outside workload ----------------------------------------------------------------------
+
+OUTSIDE_IDS = [f"subject-{s}$metric-0" for s in range(1000)]
+
+
+def outside_data(timestamps: int = 100) -> list[tuple[str, int, float]]:
+    """1,000 IDs (one metric each) at ``timestamps`` times a second apart, queued timestamp
+    by timestamp, two-decimal numbers: the workload of an outside run (issue 14)."""
+    return [
+        (ingestion_id, BASE_MS + t * 1000, round((t * 7 + n) % 1000 / 100 + 0.01, 2))
+        for t in range(timestamps)
+        for n, ingestion_id in enumerate(OUTSIDE_IDS)
+    ]
+
+
+def outside_bodies(data: Sequence[tuple[str, int, float]]) -> list[bytes]:
+    """What the outside run's raw client posts: bodies of 5 series of 100 (of 500 at most)."""
+    by_id: dict[str, list[tuple[str, int, float]]] = {}
+    for measurement in data:
+        by_id.setdefault(measurement[0], []).append(measurement)
+    flat = [m for series in by_id.values() for m in series]
+    return bodies(flat)
+
+
+async def bench_outside(
+    server: EmulatorProcess, timestamps: int, repeat: int, official: bool
+) -> dict[str, list[float]]:
+    """Seconds per run of the outside workload: ours with the default settings, raw aiohttp
+    posting the pre-serialized bodies on 8 connections, and the official SDK (once)."""
+    data = outside_data(timestamps)
+    payloads = outside_bodies(data)
+    await run_raw(server, payloads, len(data), 8)
+    runs: dict[str, list[float]] = {"ours": [], "raw": [], "official": []}
+    for _ in range(repeat):
+        runs["ours"].append(await run_ours(server, data, 8, settings=IngestSettings()))
+        runs["raw"].append(await run_raw(server, payloads, len(data), 8))
+    if official:
+        seconds = run_official(server, data)
+        if seconds is not None:
+            runs["official"].append(seconds)
+    return runs
+
+
+def outside_figures(quick: bool, latency: float) -> list[Figure]:
+    """The outside workload's row, on loopback or with ``latency`` seconds per request."""
+    timestamps, repeat = (20, 2) if quick else (100, 5 if not latency else 3)
+    with emulator_process(seed=seed_subjects, seed_args=(1000, 1), latency=latency) as server:
+        runs = asyncio.run(bench_outside(server, timestamps, repeat, official=True))
+    count = timestamps * 1000
+    rate = {k: count / statistics.median(v) for k, v in runs.items() if v}
+    where = f"{latency * 1000:.0f} ms per request" if latency else "loopback"
+    return [
+        Figure(
+            f"ingest {count:,}: 1,000 IDs x {timestamps} times, {where} "
+            "(baseline: pre-serialized 5x100 bodies, 8 connections)",
+            "measurements/s",
+            rate["ours"],
+            rate["raw"],
+            rate.get("official"),
+            higher_is_better=True,
+        )
+    ]
 
 
 # -- report ----------------------------------------------------------------------------------------
@@ -389,6 +476,7 @@ def figures(quick: bool = False) -> list[Figure]:
     per_call, _ = bench_queue_time(calls, 3)
     _, spooled = bench_queue_time(calls, 3, spool=True)
     memory = bench_queue_memory(calls)
+    rss = bench_queue_rss(calls)
     official_queue = bench_official_queue(min(calls, 100_000))
     with emulator_process(seed=seed_subjects, seed_args=(SUBJECTS, METRICS)) as server:
         runs = asyncio.run(bench_end_to_end(server, count, 8, repeat, official=True))
@@ -418,7 +506,10 @@ def figures(quick: bool = False) -> list[Figure]:
             rate["ours"],
             higher_is_better=True,
         ),
+        *outside_figures(quick, 0.0),
+        *outside_figures(quick, LATENCY),
         Figure("queue() per call, caller's loop included", "µs", per_call, None, official_queue),
         Figure("queue() itself with the spool on", "µs", spooled),
         Figure("memory per queued measurement", "bytes", memory),
+        *([Figure(f"RSS growth, {calls:,} queued", "MB", rss)] if rss is not None else []),
     ]

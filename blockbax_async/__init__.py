@@ -1,4 +1,4 @@
-"""An asyncio SDK for the Blockbax IoT platform; a blocking layer lives in ``.sync``."""
+"""An asyncio SDK for the Blockbax IoT platform; a blocking layer lives in `.sync`."""
 
 import logging
 import os

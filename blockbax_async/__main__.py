@@ -1,5 +1,5 @@
-"""``python -m blockbax_async`` and the ``blockbax-async`` script: the command line (see
-``blockbax-async --help``), which needs the ``cli`` extra."""
+"""`python -m blockbax_async` and the `blockbax-async` script: the command line (see
+`blockbax-async --help`), which needs the `cli` extra."""
 
 from __future__ import annotations
 

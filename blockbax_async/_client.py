@@ -39,7 +39,7 @@ _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def _from_env(value: Any, name: str, field: str) -> Any:
-    """``value``, else the environment variable ``name``; the type is checked by the config."""
+    """`value`, else the environment variable `name`; the type is checked by the config."""
     if value is None:
         value = os.environ.get(name)
     if value is None or value == "":
@@ -48,7 +48,7 @@ def _from_env(value: Any, name: str, field: str) -> Any:
 
 
 def check_hooks(value: Iterable[Hooks]) -> list[Hooks]:
-    """The ``hooks`` option: a list of :class:`~blockbax_async.Hooks`."""
+    """The `hooks` option: a list of [`Hooks`][blockbax_async.Hooks]."""
     hooks = check_items("hooks", value)
     for index, hook in enumerate(hooks):
         check_instance(f"hooks[{index}]", hook, types=Hooks, what="a blockbax_async.Hooks")
@@ -56,8 +56,9 @@ def check_hooks(value: Iterable[Hooks]) -> list[Hooks]:
 
 
 def check_request(method: str, path: str) -> tuple[str, str]:
-    """The method (upper-cased) and path of :meth:`AsyncClient.request`: a path relative
-    to the project, ``""`` or starting with ``/``, without a query (give ``params``)."""
+    """The method (upper-cased) and path of
+    [`AsyncClient.request`][blockbax_async.AsyncClient.request]: a path relative to the project,
+    `""` or starting with `/`, without a query (give `params`)."""
     verb = check_str("method", method).upper()
     if verb not in _METHODS:
         raise ValidationError(f"method: {method!r} is not one of {', '.join(_METHODS)}")
@@ -83,7 +84,7 @@ def _warn_if_insecure(base_url: str) -> None:
 
 
 def ingest_settings(value: IngestSettings | Mapping[str, Any] | None) -> IngestSettings | None:
-    """The ``ingest`` option: settings, or a mapping of them (``{"lanes": 2}``)."""
+    """The `ingest` option: settings, or a mapping of them (`{"lanes": 2}`)."""
     if value is None:
         return None
     settings: IngestSettings = structure_input(value, IngestSettings, "ingest")
@@ -93,24 +94,26 @@ def ingest_settings(value: IngestSettings | Mapping[str, Any] | None) -> IngestS
 class AsyncClient:
     """The asyncio client of one Blockbax project.
 
-    ``project_id`` and ``access_token`` default to ``BLOCKBAX_PROJECT_ID`` and
-    ``BLOCKBAX_ACCESS_TOKEN``. Use it as ``async with AsyncClient(...) as client:`` or call
-    :meth:`aclose`. It makes one aiohttp session, in the loop of its first request, and
-    reuses it for every request; bring your own with ``session=`` (then you close it).
+    `project_id` and `access_token` default to `BLOCKBAX_PROJECT_ID` and
+    `BLOCKBAX_ACCESS_TOKEN`. Use it as `async with AsyncClient(...) as client:` or call
+    [`aclose`][blockbax_async.AsyncClient.aclose]. It makes one aiohttp session, in the loop of its
+    first request, and reuses it for every request; bring your own with `session=` (then you close
+    it).
 
-    ``timeout`` bounds each attempt in seconds; ``max_retries`` and ``retry_deadline``
-    bound retries of transient failures; ``rate_limit=False`` turns off pacing by the
-    X-RateLimit-* headers; ``ssl`` takes an :class:`ssl.SSLContext` (or ``False`` to skip
-    verification); ``connection_limit`` caps open connections; ``ingest`` sets up the
-    measurement queue (:class:`~blockbax_async.IngestSettings`, or a mapping of its
-    settings); ``hooks`` observe every request attempt (:class:`~blockbax_async.Hooks`).
+    `timeout` bounds each attempt in seconds; `max_retries` and `retry_deadline`
+    bound retries of transient failures; `rate_limit=False` turns off pacing by the
+    X-RateLimit-* headers; `ssl` takes an `ssl.SSLContext` (or `False` to skip
+    verification); `connection_limit` caps open connections; `ingest` sets up the
+    measurement queue ([`IngestSettings`][blockbax_async.IngestSettings], or a mapping of its
+    settings); `hooks` observe every request attempt ([`Hooks`][blockbax_async.Hooks]).
     A wrong type or range of any option raises
-    :class:`~blockbax_async.errors.ValidationError` naming the option and the value.
-    ``base_url`` is the server root: a scheme is required, the API path
-    (``/v1/projects/...``) is refused, and plain ``http://`` to another machine warns.
+    [`ValidationError`][blockbax_async.errors.ValidationError] naming the option and the value.
+    `base_url` is the server root: a scheme is required, the API path
+    (`/v1/projects/...`) is refused, and plain `http://` to another machine warns.
 
-    :meth:`with_options` gives a client with other timeouts and retries for some calls;
-    :meth:`request` reaches what the namespaces do not cover.
+    [`with_options`][blockbax_async.AsyncClient.with_options] gives a client with other timeouts
+    and retries for some calls; [`request`][blockbax_async.AsyncClient.request] reaches what the
+    namespaces do not cover.
     """
 
     def __init__(
@@ -175,10 +178,10 @@ class AsyncClient:
         retry_deadline: float | None = None,
     ) -> AsyncClient:
         """A client with these options over the same session, limiter, hooks and
-        measurement queue: ``await client.with_options(timeout=2).subjects.get(id)``.
+        measurement queue: `await client.with_options(timeout=2).subjects.get(id)`.
 
-        ``timeout`` bounds each attempt, ``max_retries`` and ``retry_deadline`` the retries
-        (see ``docs/rate-limits.md``); the others stay as they are. ``measurements`` is the
+        `timeout` bounds each attempt, `max_retries` and `retry_deadline` the retries
+        (see `docs/rate-limits.md`); the others stay as they are. `measurements` is the
         one queue of the client, sent with the options it was made with. Closing either
         client closes both: close the one you made.
         """
@@ -205,14 +208,14 @@ class AsyncClient:
         json: Any = None,
     ) -> Any:
         """Send a request the namespaces do not cover, through the same pipeline (auth,
-        rate limit, retries, error mapping); returns the decoded JSON (``None`` for no body).
+        rate limit, retries, error mapping); returns the decoded JSON (`None` for no body).
 
-        ``path`` is relative to the project (``"/subjects"``, ``""`` for the project
-        itself); ``params`` are encoded as the namespaces encode theirs (lists
-        comma-joined, ``None`` left out). A ``POST`` counts as a create: it is not sent
+        `path` is relative to the project (`"/subjects"`, `""` for the project
+        itself); `params` are encoded as the namespaces encode theirs (lists
+        comma-joined, `None` left out). A `POST` counts as a create: it is not sent
         again when it may have been stored. Measurement POSTs skip the limiter, as the API
         does not rate limit them. Errors are the usual
-        :class:`~blockbax_async.errors.APIError` classes.
+        [`APIError`][blockbax_async.errors.APIError] classes.
         """
         method, path = check_request(method, path)
         measurements = (method, path) == ("POST", "/measurements")
@@ -227,7 +230,7 @@ class AsyncClient:
 
     @property
     def transport(self) -> Transport:
-        """The request pipeline, with its counters (``requests``, ``retries``) and limiter."""
+        """The request pipeline, with its counters (`requests`, `retries`) and limiter."""
         return self._transport
 
     async def __aenter__(self) -> AsyncClient:
@@ -243,9 +246,9 @@ class AsyncClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Flush queued measurements (within ``IngestSettings.close_timeout``), then close the
-        session; later calls raise :class:`~blockbax_async.errors.ClientStateError`. What could
-        not be delivered is logged and stays in ``measurements.pending()``."""
+        """Flush queued measurements (within `IngestSettings.close_timeout`), then close the
+        session; later calls raise [`ClientStateError`][blockbax_async.errors.ClientStateError].
+        What could not be delivered is logged and stays in `measurements.pending()`."""
         try:
             if not self._transport.closed:
                 await self.measurements.close()

@@ -1,7 +1,7 @@
-"""Client options: one frozen class, the access token kept out of ``repr``.
+"""Client options: one frozen class, the access token kept out of `repr`.
 
 Each option is checked where it is declared (an attrs validator), so that a wrong type or
-range raises :class:`~blockbax_async.errors.ValidationError` naming the option and value.
+range raises [`ValidationError`][blockbax_async.errors.ValidationError] naming the option and value.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def _project_id(value: Any) -> Any:
 
 
 def check_project_id(field: str, value: Any) -> str:
-    """A project id: a non-empty ``str`` that fits in a URL path as it is."""
+    """A project id: a non-empty `str` that fits in a URL path as it is."""
     project_id = check_str(field, value)
     if not project_id or not all(c.isalnum() or c in "-_" for c in project_id):
         raise ValidationError(f"{field}: {project_id!r} is not a project id")
@@ -48,8 +48,8 @@ def check_project_id(field: str, value: Any) -> str:
 
 
 def check_base_url(field: str, value: Any) -> str:
-    """The server root: ``http(s)://host[:port][/prefix]``, without the API's
-    ``/v1/projects/...`` (the client appends it), a query or a fragment."""
+    """The server root: `http(s)://host[:port][/prefix]`, without the API's
+    `/v1/projects/...` (the client appends it), a query or a fragment."""
     url = check_str(field, value)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -67,7 +67,7 @@ def check_base_url(field: str, value: Any) -> str:
 
 
 def is_loopback(url: str) -> bool:
-    """Whether ``url`` names this machine (``localhost``, ``127.0.0.0/8``, ``::1``)."""
+    """Whether `url` names this machine (`localhost`, `127.0.0.0/8`, `::1`)."""
     host = urlsplit(url).hostname or ""
     if host == "localhost" or host.endswith(".localhost"):
         return True
@@ -78,7 +78,7 @@ def is_loopback(url: str) -> bool:
 
 
 def check_token(field: str, value: Any) -> str:
-    """An access token: a non-empty printable ASCII ``str``. The message never shows it."""
+    """An access token: a non-empty printable ASCII `str`. The message never shows it."""
     if not isinstance(value, str):
         raise ValidationError(f"{field}: a {type(value).__name__} is not a string")
     if not value or not value.isascii() or not value.isprintable() or " " in value:
@@ -88,12 +88,12 @@ def check_token(field: str, value: Any) -> str:
 
 @attrs.frozen
 class ClientConfig:
-    """Everything an :class:`~blockbax_async.AsyncClient` is configured with.
+    """Everything an [`AsyncClient`][blockbax_async.AsyncClient] is configured with.
 
-    ``timeout`` bounds one attempt of a request (seconds, connect included);
-    ``connect_timeout`` bounds opening a connection; ``rate_limit`` turns the pacing
-    limiter on or off; ``ssl`` is ``True`` (verify with the system's CAs), an
-    :class:`ssl.SSLContext`, or ``False`` to skip verification (never in production).
+    `timeout` bounds one attempt of a request (seconds, connect included);
+    `connect_timeout` bounds opening a connection; `rate_limit` turns the pacing
+    limiter on or off; `ssl` is `True` (verify with the system's CAs), an
+    `ssl.SSLContext`, or `False` to skip verification (never in production).
     """
 
     project_id: str = attrs.field(converter=_project_id, validator=validator(check_project_id))

@@ -1,11 +1,12 @@
 """Hooks: observe every attempt of every request (sent, answered, failed, retried).
 
-The transport tells each :class:`Hooks` of a client about each attempt, in this order: one
-``on_request``, then one ``on_response`` (an answer came, whatever its status) or one
-``on_error`` (no answer: :class:`~blockbax_async.errors.TransportError`), then, when the
-request is sent again, one ``on_retry`` with the seconds until then. OpenTelemetry tracing
-(:mod:`blockbax_async.otel`) is a :class:`Hooks` too. :meth:`Hooks.operation` wraps a unit of
-work made of several requests (a batch of measurements), so that tracing can nest them.
+The transport tells each [`Hooks`][blockbax_async.Hooks] of a client about each attempt, in this
+order: one `on_request`, then one `on_response` (an answer came, whatever its status) or one
+`on_error` (no answer: [`TransportError`][blockbax_async.errors.TransportError]), then, when the
+request is sent again, one `on_retry` with the seconds until then. OpenTelemetry tracing
+([`blockbax_async.otel`][blockbax_async.otel]) is a [`Hooks`][blockbax_async.Hooks] too.
+[`Hooks.operation`][blockbax_async.Hooks.operation] wraps a unit of work made of several requests
+(a batch of measurements), so that tracing can nest them.
 """
 
 from __future__ import annotations
@@ -29,11 +30,11 @@ AttributeValue = str | int | float | bool
 
 @attrs.frozen(eq=False)
 class Attempt:
-    """One attempt of a request: ``number`` 1 for the first, 2 for the first retry, ...
+    """One attempt of a request: `number` 1 for the first, 2 for the first retry, ...
 
-    ``url`` is the full URL (the access token is never in it: it goes in a header),
-    ``path`` the part after ``/v1/projects/{project_id}``, ``body_size`` the bytes sent.
-    The same object is handed to every hook of the attempt (compare with ``is``).
+    `url` is the full URL (the access token is never in it: it goes in a header),
+    `path` the part after `/v1/projects/{project_id}`, `body_size` the bytes sent.
+    The same object is handed to every hook of the attempt (compare with `is`).
     """
 
     method: str
@@ -45,8 +46,8 @@ class Attempt:
 
 @attrs.define(eq=False)
 class Operation:
-    """A unit of work of several requests, e.g. ``"blockbax.measurements.batch"``; hooks
-    may read and add ``attributes`` (``set``) while it runs."""
+    """A unit of work of several requests, e.g. `"blockbax.measurements.batch"`; hooks
+    may read and add `attributes` (`set`) while it runs."""
 
     name: str
     attributes: dict[str, AttributeValue] = attrs.Factory(dict)
@@ -73,15 +74,15 @@ class Hooks:
         """No answer came: the connection failed, dropped or timed out."""
 
     def on_retry(self, attempt: Attempt, error: BlockbaxError, delay: float) -> None:
-        """The attempt that failed with ``error`` is sent again in ``delay`` seconds."""
+        """The attempt that failed with `error` is sent again in `delay` seconds."""
 
     def operation(self, operation: Operation) -> contextlib.AbstractContextManager[None]:
-        """A context the requests of ``operation`` run in; by default none."""
+        """A context the requests of `operation` run in; by default none."""
         return contextlib.nullcontext()
 
 
 def run_hooks(hooks: Sequence[Hooks], name: str, *args: Any) -> None:
-    """Call ``name`` on each hook; an exception is logged, never raised."""
+    """Call `name` on each hook; an exception is logged, never raised."""
     for hook in hooks:
         try:
             getattr(hook, name)(*args)
@@ -93,7 +94,8 @@ def run_hooks(hooks: Sequence[Hooks], name: str, *args: Any) -> None:
 def operation_of(
     hooks: Sequence[Hooks], name: str, attributes: Mapping[str, AttributeValue]
 ) -> Iterator[Operation]:
-    """Run the block inside every hook's :meth:`Hooks.operation` context."""
+    """Run the block inside every hook's [`Hooks.operation`][blockbax_async.Hooks.operation]
+    context."""
     work = Operation(name, dict(attributes))
     with contextlib.ExitStack() as stack:
         for hook in hooks:

@@ -1,8 +1,8 @@
 """JSON encoding in one place (orjson: several times faster than the stdlib both ways).
 
-A body that cannot be encoded (a lone surrogate such as ``"x\\udcff"`` in a string, a value
-JSON has no form for) raises :class:`~blockbax_async.errors.ValidationError` naming the
-field, never orjson's ``TypeError``.
+A body that cannot be encoded (a lone surrogate such as `"x\\udcff"` in a string, a value
+JSON has no form for) raises [`ValidationError`][blockbax_async.errors.ValidationError] naming the
+field, never orjson's `TypeError`.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ _UPPER = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def dumps(obj: Any) -> bytes:
-    """Serialize to compact UTF-8 JSON bytes; :class:`ValidationError` names a field that
-    cannot be encoded."""
+    """Serialize to compact UTF-8 JSON bytes;
+    [`ValidationError`][blockbax_async.errors.ValidationError] names a field that cannot be
+    encoded."""
     try:
         return orjson.dumps(obj)
     except orjson.JSONEncodeError as exc:
@@ -38,13 +39,13 @@ def loads(data: bytes | str) -> Any:
 
 
 def field_name(key: str) -> str:
-    """The snake_case name of an API key: ``subjectTypeId`` is ``subject_type_id``."""
+    """The snake_case name of an API key: `subjectTypeId` is `subject_type_id`."""
     return _UPPER.sub("_", key).lower()
 
 
 def sendable(text: str) -> bool:
-    """Whether ``text`` can be sent: UTF-8 has no form for a lone surrogate (``"\\udcff"``,
-    from ``surrogateescape`` decoding or a JSON ``\\ud800`` escape)."""
+    """Whether `text` can be sent: UTF-8 has no form for a lone surrogate (`"\\udcff"`,
+    from `surrogateescape` decoding or a JSON `\\ud800` escape)."""
     if text.isascii():
         return True
     try:
@@ -55,8 +56,8 @@ def sendable(text: str) -> bool:
 
 
 def check_text(field: str, value: str) -> str:
-    """``value``, or a :class:`ValidationError` naming ``field`` when it is not
-    :func:`sendable`."""
+    """`value`, or a [`ValidationError`][blockbax_async.errors.ValidationError] naming `field` when
+    it is not `sendable`."""
     if not sendable(value):
         raise ValidationError(f"{field}: {value!r} cannot be encoded as UTF-8 (a lone surrogate)")
     return value
@@ -78,7 +79,7 @@ def _unencodable(obj: Any, exc: orjson.JSONEncodeError) -> ValidationError:
 
 
 def _leaves(obj: Any, where: str, depth: int) -> Iterator[tuple[str, Any]]:
-    """``(field path, value)`` of every string, key and scalar in ``obj``."""
+    """`(field path, value)` of every string, key and scalar in `obj`."""
     if depth > _MAX_DEPTH:
         raise ValidationError(f"{where}: nested too deeply to send as JSON")
     if isinstance(obj, dict):

@@ -1,8 +1,8 @@
-"""The ``BLOCKBAX_LOG`` switch: log to stderr at that level, with no logging set-up.
+"""The `BLOCKBAX_LOG` switch: log to stderr at that level, with no logging set-up.
 
-Without the variable the package only logs through the stdlib logger ``blockbax_async``
-(with a ``NullHandler``), so nothing shows until the program configures logging. With
-``BLOCKBAX_LOG=debug|info|warning`` the logger gets a stderr handler at that level and stops
+Without the variable the package only logs through the stdlib logger `blockbax_async`
+(with a `NullHandler`), so nothing shows until the program configures logging. With
+`BLOCKBAX_LOG=debug|info|warning` the logger gets a stderr handler at that level and stops
 propagating, so that each record shows once even where the program also logs to stderr.
 """
 
@@ -21,8 +21,8 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def level_of(value: str | None) -> int | None:
-    """The logging level ``BLOCKBAX_LOG`` names (any case, spaces ignored); ``None`` when
-    unset or empty; ``WARNING`` for a name it does not know (told as a warning)."""
+    """The logging level `BLOCKBAX_LOG` names (any case, spaces ignored); `None` when
+    unset or empty; `WARNING` for a name it does not know (told as a warning)."""
     if value is None or not value.strip():
         return None
     return LEVELS.get(value.strip().lower(), logging.WARNING)
@@ -31,8 +31,8 @@ def level_of(value: str | None) -> int | None:
 def configure_from_env(
     environ: Mapping[str, str], stream: TextIO | None = None
 ) -> logging.Handler | None:
-    """Act on ``environ["BLOCKBAX_LOG"]``: add a stderr handler (``stream`` for tests) to the
-    ``blockbax_async`` logger; returns it, or ``None`` when the variable is not set."""
+    """Act on `environ["BLOCKBAX_LOG"]`: add a stderr handler (`stream` for tests) to the
+    `blockbax_async` logger; returns it, or `None` when the variable is not set."""
     value = environ.get("BLOCKBAX_LOG")
     level = level_of(value)
     if level is None:

@@ -1,9 +1,9 @@
 """Lazy paginators: page/size/count listings and cursor listings (webhook responses).
 
-A :class:`Paginator` fetches the first page alone; once its ``count`` tells how many pages
-there are, it fetches the next ones concurrently, a bounded number ahead of the reader, and
-still hands items out in the server's order. Nothing is fetched before it is iterated, and a
-``limit`` stops it from fetching pages it does not need.
+A [`Paginator`][blockbax_async.Paginator] fetches the first page alone; once its `count` tells how
+many pages there are, it fetches the next ones concurrently, a bounded number ahead of the reader,
+and still hands items out in the server's order. Nothing is fetched before it is iterated, and a
+`limit` stops it from fetching pages it does not need.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ MAX_PAGE_SIZE = 200
 
 @attrs.frozen
 class Page(Generic[T]):
-    """One page of a listing: its items, its number (0-based) and the total ``count``."""
+    """One page of a listing: its items, its number (0-based) and the total `count`."""
 
     items: list[T]
     number: int = 0
@@ -60,8 +60,8 @@ class _Listing(Generic[T]):
 class Paginator(_Listing[T]):
     """Async-iterable over every item of a page/size listing; see the module docstring.
 
-    ``limit`` caps the number of items; ``page_size`` (at most 200) sets the items per
-    request; ``concurrency`` bounds how many pages are fetched ahead of the reader.
+    `limit` caps the number of items; `page_size` (at most 200) sets the items per
+    request; `concurrency` bounds how many pages are fetched ahead of the reader.
     """
 
     def __init__(

@@ -1,8 +1,8 @@
 """A token bucket fed by the API's X-RateLimit-* headers, shared by all tasks of a client.
 
-The arithmetic lives in :class:`TokenBucket` (pure, no awaits, tested with tables); the
-:class:`RateLimiter` around it only sleeps. The bucket holds at most ``limit`` tokens and
-refills at ``limit / window`` per second, ``window`` being the longest reset the server has
+The arithmetic lives in `TokenBucket` (pure, no awaits, tested with tables); the
+`RateLimiter` around it only sleeps. The bucket holds at most `limit` tokens and
+refills at `limit / window` per second, `window` being the longest reset the server has
 announced. Every answer lowers the estimate to what the server says remains, minus the
 requests still in flight, so the client spends the budget at the pace it refills instead of
 bursting into 429s. Tokens are reserved: a task that finds the bucket empty gets its own
@@ -54,10 +54,10 @@ class RateLimitInfo:
 
 
 def parse_headers(headers: Mapping[str, str], now: float | None = None) -> RateLimitInfo | None:
-    """Read ``X-RateLimit-Limit/Remaining/Reset``; ``None`` when absent or malformed.
+    """Read `X-RateLimit-Limit/Remaining/Reset`; `None` when absent or malformed.
 
-    A limit below 1 is ignored; ``remaining`` is kept between 0 and the limit; the reset is
-    read by :func:`reset_seconds` (``now``: wall-clock epoch seconds, for tests).
+    A limit below 1 is ignored; `remaining` is kept between 0 and the limit; the reset is
+    read by `reset_seconds` (`now`: wall-clock epoch seconds, for tests).
     """
     try:
         limit = int(headers["X-RateLimit-Limit"])
@@ -71,10 +71,10 @@ def parse_headers(headers: Mapping[str, str], now: float | None = None) -> RateL
 
 
 def reset_seconds(raw: str, now: float | None = None) -> float | None:
-    """Seconds until an ``X-RateLimit-Reset`` value, between 0 and :data:`MAX_WAIT`.
+    """Seconds until an `X-RateLimit-Reset` value, between 0 and `MAX_WAIT`.
 
     The API sends seconds until the reset; a value that can only be an epoch timestamp (in
-    seconds or milliseconds) is read as one, relative to ``now`` (wall clock). ``None``
+    seconds or milliseconds) is read as one, relative to `now` (wall clock). `None`
     when it is not a finite number.
     """
     value = float(raw)
@@ -86,8 +86,8 @@ def reset_seconds(raw: str, now: float | None = None) -> float | None:
 
 
 def retry_after_seconds(raw: str, now: float | None = None) -> float | None:
-    """Seconds a ``Retry-After`` value asks for (a number or an HTTP date), between 0 and
-    :data:`MAX_WAIT`; ``None`` when it is neither."""
+    """Seconds a `Retry-After` value asks for (a number or an HTTP date), between 0 and
+    `MAX_WAIT`; `None` when it is neither."""
     try:
         value = float(raw)
     except ValueError:
@@ -101,8 +101,8 @@ def retry_after_seconds(raw: str, now: float | None = None) -> float | None:
 
 
 def retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """Seconds a 429 asks us to wait: ``X-RateLimit-Reset``, else ``Retry-After``; each read
-    and bounded as :func:`reset_seconds` and :func:`retry_after_seconds` say."""
+    """Seconds a 429 asks us to wait: `X-RateLimit-Reset`, else `Retry-After`; each read
+    and bounded as `reset_seconds` and `retry_after_seconds` say."""
     for name, read in (("X-RateLimit-Reset", reset_seconds), ("Retry-After", retry_after_seconds)):
         raw = headers.get(name)
         if raw is None:
@@ -122,7 +122,7 @@ def _wall(now: float | None) -> float:
 
 @attrs.define
 class TokenBucket:
-    """The limiter's state; every method takes ``now`` so that it stays a pure calculation."""
+    """The limiter's state; every method takes `now` so that it stays a pure calculation."""
 
     limit: int = 0
     window: float = 0.0
@@ -146,7 +146,7 @@ class TokenBucket:
             self.updated = now
 
     def observe(self, now: float, info: RateLimitInfo, others_in_flight: int) -> None:
-        """Take in an answer's headers; ``others_in_flight`` excludes the answered request."""
+        """Take in an answer's headers; `others_in_flight` excludes the answered request."""
         first = not self.known
         self.limit = info.limit
         self.window = max(self.window, info.reset, 1e-3)
@@ -156,7 +156,7 @@ class TokenBucket:
         self.updated = now
 
     def pause(self, now: float, seconds: float) -> None:
-        """After a 429: nothing is sent for ``seconds``, then the bucket refills from empty."""
+        """After a 429: nothing is sent for `seconds`, then the bucket refills from empty."""
         self.paused_until = max(self.paused_until, now + seconds)
         self.tokens = min(self.tokens, 0.0)
         self.updated = max(self.updated, self.paused_until)
@@ -172,7 +172,7 @@ class TokenBucket:
 
     def reserve(self, now: float, within: float = math.inf) -> float | None:
         """Take a token; the seconds to wait before using it (0 when it is there now), or
-        ``None`` (nothing taken) when that wait would be longer than ``within`` seconds.
+        `None` (nothing taken) when that wait would be longer than `within` seconds.
         While paused nothing is taken: the wait is until the pause ends."""
         wait = self.next_in(now)
         if wait > within:
@@ -207,10 +207,11 @@ class RateLimiter:
         return seconds + random.uniform(0, min(self._jitter * seconds, 1.0))
 
     async def acquire(self, deadline: float | None = None) -> None:
-        """Wait until a request may be sent; pair with :meth:`release`.
+        """Wait until a request may be sent; pair with `release`.
 
-        ``deadline`` is a ``time.monotonic()`` time: when the wait would outlast it, a
-        :class:`~blockbax_async.errors.RateLimitError` is raised at once (nothing was sent).
+        `deadline` is a `time.monotonic()` time: when the wait would outlast it, a
+        [`RateLimitError`][blockbax_async.errors.RateLimitError] is raised at once (nothing was
+        sent).
         """
         if not self.enabled:
             self._in_flight += 1
@@ -255,7 +256,7 @@ class RateLimiter:
         self._told = asyncio.Event()
 
     def release(self, headers: Mapping[str, str] | None) -> None:
-        """Mark a request done and learn from its answer's headers (``None``: no answer)."""
+        """Mark a request done and learn from its answer's headers (`None`: no answer)."""
         self._in_flight -= 1
         if headers is not None and self.enabled:
             info = parse_headers(headers)
@@ -267,7 +268,7 @@ class RateLimiter:
             self._end_probe()
 
     def pause(self, seconds: float) -> None:
-        """Hold every rate-limited request for ``seconds`` (after a 429)."""
+        """Hold every rate-limited request for `seconds` (after a 429)."""
         logger.warning("rate limited: pausing requests for %.2f s", seconds)
         self._bucket.pause(time.monotonic(), seconds)
 

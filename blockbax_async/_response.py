@@ -1,6 +1,6 @@
 """What the server answered: the status, headers and body of one HTTP response.
 
-Errors carry one (``error.response``), hooks are told of each, and ``with_raw_response``
+Errors carry one (`error.response`), hooks are told of each, and `with_raw_response`
 hands one back with the parsed result beside it.
 """
 
@@ -20,9 +20,9 @@ T = TypeVar("T")
 class Response:
     """One answer of the server.
 
-    ``status_code`` is the HTTP status, ``headers`` the response headers (looked up without
-    regard to case), ``content`` the body as received, ``method`` and ``url`` the request
-    (the URL never holds the access token: that goes in a header), ``elapsed`` the seconds
+    `status_code` is the HTTP status, `headers` the response headers (looked up without
+    regard to case), `content` the body as received, `method` and `url` the request
+    (the URL never holds the access token: that goes in a header), `elapsed` the seconds
     from sending to the end of the body.
     """
 
@@ -41,17 +41,18 @@ class Response:
 
 @attrs.frozen
 class RawResponse(Response, Generic[T]):
-    """The answer of a call made through ``with_raw_response``; :meth:`parse` gives the
-    result the plain call returns (the model)."""
+    """The answer of a call made through `with_raw_response`;
+    [`parse`][blockbax_async.RawResponse.parse] gives the result the plain call returns (the
+    model)."""
 
     result: T = attrs.field(repr=False, kw_only=True)
 
     def parse(self) -> T:
-        """The result of the call (a model, a page, or ``None`` for a delete); the answer was
+        """The result of the call (a model, a page, or `None` for a delete); the answer was
         parsed when it came, so a body that cannot be understood raised then."""
         return self.result
 
     @classmethod
     def of(cls, response: Response, result: T) -> RawResponse[T]:
-        """``response`` with the call's ``result`` beside it."""
+        """`response` with the call's `result` beside it."""
         return cls(**attrs.asdict(response, recurse=False), result=result)

@@ -19,20 +19,21 @@ __all__ = [
 ]
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-"""The answers retried. A plain 500 is among them (see ``docs/errors.md``): a request that
+"""The answers retried. A plain 500 is among them (see `docs/errors.md`): a request that
 can be sent twice safely is sent again; a create that got one is not, as it may be stored
-(:func:`may_be_stored`)."""
+(`may_be_stored`)."""
 
 
 @attrs.frozen
 class RetryPolicy:
     """How failed requests are retried.
 
-    ``max_retries`` counts retries after the first attempt; ``deadline`` bounds the whole
-    call (first attempt, waits and retries) in seconds; back-off grows from ``backoff_base``
-    doubling per attempt up to ``backoff_max``; each wait is drawn between half and all of
+    `max_retries` counts retries after the first attempt; `deadline` bounds the whole
+    call (first attempt, waits and retries) in seconds; back-off grows from `backoff_base`
+    doubling per attempt up to `backoff_max`; each wait is drawn between half and all of
     that cap, so that clients that failed together do not retry together. A wrong type or
-    range raises :class:`~blockbax_async.errors.ValidationError` naming the client's keyword.
+    range raises [`ValidationError`][blockbax_async.errors.ValidationError] naming the client's
+    keyword.
     """
 
     max_retries: int = attrs.field(default=4, validator=validator(check_int, minimum=0))
@@ -54,12 +55,12 @@ def is_retryable(error: BlockbaxError) -> bool:
 
 
 def may_be_stored(error: BlockbaxError) -> bool:
-    """Whether a request that failed with ``error`` may have been handled all the same.
+    """Whether a request that failed with `error` may have been handled all the same.
 
     Yes when it was sent and no answer came (a dropped connection, a timeout), when a
     gateway answered 502 or 504 (the server behind it may have handled it) and after a 500
     (the server failed somewhere while handling it, perhaps after storing). No after a
-    :class:`~blockbax_async.errors.ConnectError` (nothing was sent), a 429 or a 503 (the
+    [`ConnectError`][blockbax_async.errors.ConnectError] (nothing was sent), a 429 or a 503 (the
     server says it did not handle the request), or any other answer.
     """
     if isinstance(error, TransportError):
@@ -70,8 +71,8 @@ def may_be_stored(error: BlockbaxError) -> bool:
 def retry_delay(
     error: BlockbaxError, policy: RetryPolicy, attempt: int, remaining: float
 ) -> float | None:
-    """Seconds before retry number ``attempt`` (1-based), or ``None`` to give up: transient
-    failures only, at most ``policy.max_retries`` times, within ``remaining`` seconds. A 429
+    """Seconds before retry number `attempt` (1-based), or `None` to give up: transient
+    failures only, at most `policy.max_retries` times, within `remaining` seconds. A 429
     waits as long as the server asked."""
     if not is_retryable(error) or attempt > policy.max_retries:
         return None
@@ -82,6 +83,6 @@ def retry_delay(
 
 
 def backoff(policy: RetryPolicy, attempt: int, rng: random.Random | None = None) -> float:
-    """Seconds before retry number ``attempt`` (1-based): jittered, under an exponential cap."""
+    """Seconds before retry number `attempt` (1-based): jittered, under an exponential cap."""
     cap = min(policy.backoff_max, policy.backoff_base * 2 ** (attempt - 1))
     return (rng or random).uniform(cap / 2, cap)

@@ -78,16 +78,18 @@ def _param(key: str, value: Any) -> str:
 
 
 def encode_params(params: Mapping[str, ParamValue] | None) -> dict[str, str]:
-    """Query parameters as the API takes them: lists comma-joined, ``None`` left out; a
-    string that cannot be encoded is a :class:`ValidationError` naming its parameter."""
+    """Query parameters as the API takes them: lists comma-joined, `None` left out; a
+    string that cannot be encoded is a [`ValidationError`][blockbax_async.errors.ValidationError]
+    naming its parameter."""
     return {k: _param(k, v) for k, v in (params or {}).items() if v is not None}
 
 
 def request_url(root: str, path: str, query: Mapping[str, str]) -> URL:
-    """The URL of ``path`` (each segment quoted) under ``root`` with ``query``.
+    """The URL of `path` (each segment quoted) under `root` with `query`.
 
-    A URL longer than :data:`MAX_URL_LENGTH` is a :class:`ValidationError` naming the
-    longest parameter and how far to split it.
+    A URL longer than `MAX_URL_LENGTH` is a
+    [`ValidationError`][blockbax_async.errors.ValidationError] naming the longest parameter and how
+    far to split it.
     """
     url = URL(root + "/".join(quote(part, safe="") for part in path.split("/")), encoded=True)
     if query:
@@ -122,7 +124,7 @@ def _describe(exc: BaseException) -> str:
 
 class _Shared:
     """What every view of one client's pipeline shares: the session, its loop, the limiter,
-    the counters and the hooks (see :meth:`Transport.with_config`)."""
+    the counters and the hooks (see `Transport.with_config`)."""
 
     def __init__(self, config: ClientConfig, session: aiohttp.ClientSession | None) -> None:
         self.session = session
@@ -138,9 +140,9 @@ class _Shared:
 class Transport:
     """Sends requests for one client over one aiohttp session, created in the running loop.
 
-    :meth:`with_config` makes a view with other options over the same session, limiter,
-    counters and hooks (``client.with_options``); :meth:`recording` one that also keeps
-    every answer it gets (``with_raw_response``).
+    `with_config` makes a view with other options over the same session, limiter,
+    counters and hooks (`client.with_options`); `recording` one that also keeps
+    every answer it gets (`with_raw_response`).
     """
 
     def __init__(
@@ -165,11 +167,11 @@ class Transport:
         self._root = f"{URL(config.base_url)}/v1/projects/{quote(str(config.project_id), safe='')}"
 
     def with_config(self, config: ClientConfig) -> Transport:
-        """A view of this pipeline with ``config`` (timeouts, retries) for its requests."""
+        """A view of this pipeline with `config` (timeouts, retries) for its requests."""
         return Transport(config, shared=self._shared)
 
     def recording(self, answers: list[Response]) -> Transport:
-        """A view of this pipeline that appends every answer it gets to ``answers``."""
+        """A view of this pipeline that appends every answer it gets to `answers`."""
         return Transport(self.config, shared=self._shared, record=answers)
 
     @property
@@ -189,12 +191,12 @@ class Transport:
 
     @property
     def hooks(self) -> list[Hooks]:
-        """The :class:`~blockbax_async.Hooks` told of every attempt (add to it to observe)."""
+        """The [`Hooks`][blockbax_async.Hooks] told of every attempt (add to it to observe)."""
         return self._shared.hooks
 
     @property
     def closed(self) -> bool:
-        """Whether :meth:`aclose` was called."""
+        """Whether `aclose()` was called."""
         return self._shared.closed
 
     def session(self) -> aiohttp.ClientSession:
@@ -230,7 +232,7 @@ class Transport:
         self, name: str, attributes: Mapping[str, AttributeValue] | None = None
     ) -> contextlib.AbstractContextManager[Operation]:
         """A block of work of several requests, told to the hooks (tracing nests its
-        requests under it); ``as op``: ``op.set(key, value)`` adds what was learnt."""
+        requests under it); `as op`: `op.set(key, value)` adds what was learnt."""
         return operation_of(self._shared.hooks, name, attributes or {})
 
     async def request(
@@ -249,17 +251,17 @@ class Transport:
         deadline: float | None = None,
         on_retry: Callable[[BlockbaxError, float], object] | None = None,
     ) -> Any:
-        """Send ``method path`` (relative to the project) and return the parsed answer.
+        """Send `method path` (relative to the project) and return the parsed answer.
 
-        ``parse`` turns the decoded JSON into the result (a model); without it the JSON is
-        returned. Transient failures are retried per the client's policy, ``max_retries``
+        `parse` turns the decoded JSON into the result (a model); without it the JSON is
+        returned. Transient failures are retried per the client's policy, `max_retries`
         overriding its count for this call. Every wait (limiter, 429 pause, back-off) ends
-        by ``deadline`` (a ``time.monotonic()`` time; default: the policy's deadline from
-        now). A request that is not ``idempotent`` (a create) is sent again only when it
-        cannot have been handled (:func:`~blockbax_async._retry.may_be_stored`); otherwise
-        it raises a :class:`TransportError` whose ``outcome_unknown`` is set. ``on_retry``
-        is told of each retry (the error, and the seconds until it is sent again), right
-        after the client's hooks.
+        by `deadline` (a `time.monotonic()` time; default: the policy's deadline from
+        now). A request that is not `idempotent` (a create) is sent again only when it
+        cannot have been handled (`may_be_stored`); otherwise
+        it raises a [`TransportError`][blockbax_async.errors.TransportError] whose
+        `outcome_unknown` is set. `on_retry` is told of each retry (the error, and the seconds
+        until it is sent again), right after the client's hooks.
         """
         data = body if body is not None else (None if json is None else _json.dumps(json))
         url = request_url(self._root, path, encode_params(params))
@@ -369,7 +371,7 @@ class Transport:
 
 
 def _transport_error(exc: BaseException, method: str, path: str) -> TransportError:
-    """Our error for aiohttp's ``exc``: could not connect, timed out, or lost on the way."""
+    """Our error for aiohttp's `exc`: could not connect, timed out, or lost on the way."""
     text = f"{method} {path}: {_describe(exc)}"
     if isinstance(exc, _CONNECT_ERRORS):
         return ConnectError(text)

@@ -1,11 +1,26 @@
-"""The API's enumerated values, as the reference lists them.
+"""The API's enumerated values, as the reference lists them, as tuples to check against.
 
 The client checks input against them before sending and the emulator checks bodies with them,
-so both speak one vocabulary. Models keep such fields as plain ``str``, so values newer than
-this list still parse.
+so both speak one vocabulary. Each enumeration that arguments take is declared once, as a
+`Literal` type in `blockbax_async.types`; its tuple here is read from that type. Models keep
+such fields as plain `str`, so values newer than this list still parse.
 """
 
 from __future__ import annotations
+
+from typing import get_args
+
+from .types import (
+    AlarmPriority,
+    AlarmStatus,
+    EvaluationConstraint,
+    EvaluationTrigger,
+    EventLevel,
+    MappingLevel,
+    MetricDataType,
+    PropertyDataType,
+    SubjectIdsMode,
+)
 
 __all__ = [
     "ALARM_PRIORITIES",
@@ -22,15 +37,15 @@ __all__ = [
     "SUBJECT_IDS_MODES",
 ]
 
-PROPERTY_DATA_TYPES = ("TEXT", "NUMBER", "LOCATION", "MAP_LAYER", "IMAGE", "AREA")
-METRIC_DATA_TYPES = ("NUMBER", "LOCATION", "TEXT")
-MAPPING_LEVELS = ("OWN", "CHILD")
-SUBJECT_IDS_MODES = ("SELF", "CHILDREN", "ALL")
-EVENT_LEVELS = ("OK", "INFORMATION", "WARNING", "PROBLEM")
-ALARM_STATUSES = ("UNACKED", "ACKED", "ON_HOLD", "CLOSED")
-ALARM_PRIORITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
-EVALUATION_TRIGGERS = ("INPUT_METRICS", "SUBJECT_METRICS")
-EVALUATION_CONSTRAINTS = ("NONE", "ALL_TIMESTAMPS_MATCH")
+PROPERTY_DATA_TYPES: tuple[PropertyDataType, ...] = get_args(PropertyDataType)
+METRIC_DATA_TYPES: tuple[MetricDataType, ...] = get_args(MetricDataType)
+MAPPING_LEVELS: tuple[MappingLevel, ...] = get_args(MappingLevel)
+SUBJECT_IDS_MODES: tuple[SubjectIdsMode, ...] = get_args(SubjectIdsMode)
+EVENT_LEVELS: tuple[EventLevel, ...] = get_args(EventLevel)
+ALARM_STATUSES: tuple[AlarmStatus, ...] = get_args(AlarmStatus)
+ALARM_PRIORITIES: tuple[AlarmPriority, ...] = get_args(AlarmPriority)
+EVALUATION_TRIGGERS: tuple[EvaluationTrigger, ...] = get_args(EvaluationTrigger)
+EVALUATION_CONSTRAINTS: tuple[EvaluationConstraint, ...] = get_args(EvaluationConstraint)
 OPERAND_TYPES = ("METRIC", "PROPERTY_TYPE", "STATIC_VALUE", "VALUE_CHANGE", "CALCULATION")
 PERIOD_UNITS = ("MILLISECOND", "SECOND", "MINUTE", "HOUR", "DAY", "WEEK")
 COMPARISON_OPERATORS = {

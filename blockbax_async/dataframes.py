@@ -1,24 +1,28 @@
-"""pandas helpers, with the ``blockbax-async[pandas]`` extra: models and measurement series
-to DataFrames, and measurements queued from a DataFrame in bulk.
+"""pandas helpers, with the `blockbax-async[pandas]` extra: models and measurement series
+to DataFrames, many series read at once, and measurements queued from a DataFrame in bulk.
 
-    from blockbax_async.dataframes import queue_dataframe, series_to_dataframe, to_dataframe
-
-    subjects = to_dataframe(client.subjects.list())           # one row per subject
-    frame = series_to_dataframe(series, form="wide", tz="Europe/Amsterdam")
-    queue_dataframe(client.measurements, frame, form="wide")   # checked per column, not per row
+```python
+subjects = to_dataframe(client.subjects.list())  # one row per subject
+ids = ["pump-1$temp", "pump-2$temp"]
+frame = await read_dataframe(client, ids, from_date=start, to_date=end)
+frame = series_to_dataframe(series, form="wide", tz="Europe/Amsterdam")
+queue_dataframe(client.measurements, frame, form="wide")  # checked per column
+```
 
 pandas is imported when a function is called, so importing this module never fails.
 """
 
 from __future__ import annotations
 
+import asyncio
 import types
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, Protocol, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Union, get_args, get_origin, overload
 
 import attrs
 
+from ._client import AsyncClient
 from .errors import ValidationError
 from .ingest._values import (
     MAX_DATE_MS,
@@ -29,19 +33,26 @@ from .ingest._values import (
     SECONDS_UNTIL,
     check_any,
     check_ingestion_id,
+    check_ingestion_ids,
     sendable,
     to_epoch_ms,
 )
-from .models import MeasurementSeries
+from .models import MeasurementSeries, Metric, Subject
+from .sync import Client
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["queue_dataframe", "series_to_dataframe", "to_dataframe"]
+__all__ = ["Labels", "queue_dataframe", "read_dataframe", "series_to_dataframe", "to_dataframe"]
+
+Labels = Literal["id", "ingestion_id", "external_id", "name"]
+"""How series are labelled: by the UUIDs of subject and metric (`id`), by ingestion ID, or by
+the external IDs or names of subject and metric."""
 
 
 class Queue(Protocol):
-    """What :func:`queue_dataframe` queues into: ``client.measurements``, async or sync."""
+    """What [`queue_dataframe`][blockbax_async.dataframes.queue_dataframe] queues into:
+    `client.measurements`, async or sync."""
 
     def queue_many(
         self,
@@ -63,8 +74,6 @@ def _pandas() -> Any:
     return pandas
 
 
-# -- models --------------------------------------------------------------------------------------
-
 Plan = tuple[tuple[str, tuple[str, ...], bool], ...]
 
 
@@ -85,7 +94,7 @@ _plans: dict[type[Any], Plan] = {}
 
 
 def _plan(cls: type[Any]) -> Plan:
-    """``(column, attribute path, is a date)`` of every column of ``cls``: nested models are
+    """`(column, attribute path, is a date)` of every column of `cls`: nested models are
     spread over dotted columns, except a model nested in itself (kept whole)."""
     plan = _plans.get(cls)
     if plan is None:
@@ -130,10 +139,10 @@ def _row(item: Any, plan: Plan) -> dict[str, Any]:
 def to_dataframe(models: Iterable[Any]) -> pd.DataFrame:
     """A DataFrame of models: one row per model, one column per attribute, in order.
 
-    Nested models are spread over dotted columns (``primary_location.type``,
-    ``subject_filter.include.subject_ids``); lists stay lists (of dicts); dates become aware
-    ``datetime64`` columns in UTC. Takes any iterable of models: a list, what
-    ``collect()`` returns, or a sync listing (which it walks).
+    Nested models are spread over dotted columns (`primary_location.type`,
+    `subject_filter.include.subject_ids`); lists stay lists (of dicts); dates become aware
+    `datetime64` columns in UTC. Takes any iterable of models: a list, what
+    `collect()` returns, or a sync listing (which it walks).
     """
     pd = _pandas()
     rows: list[dict[str, Any]] = []
@@ -150,46 +159,114 @@ def to_dataframe(models: Iterable[Any]) -> pd.DataFrame:
     return frame
 
 
-# -- measurement series --------------------------------------------------------------------------
-
-
 def series_to_dataframe(
     series: Iterable[MeasurementSeries],
     form: Literal["long", "wide"] = "long",
     *,
     tz: Any = None,
+    labels: Labels = "id",
+    subjects: Iterable[Subject] = (),
+    metrics: Iterable[Metric] = (),
 ) -> pd.DataFrame:
-    """Measurement series as a DataFrame indexed by an aware ``DatetimeIndex`` named ``date``
-    (UTC, or the time zone ``tz``, e.g. ``"Europe/Amsterdam"``).
+    """Measurement series as a DataFrame indexed by an aware `DatetimeIndex` named `date`
+    (UTC, or the time zone `tz`, e.g. `"Europe/Amsterdam"`).
 
-    ``long``: one row per measurement, columns ``subject_id``, ``metric_id`` and the values
-    present: ``number``, ``text``, ``lat``/``lon``/``alt``. ``wide``: one column per
-    series, labelled ``(subject_id, metric_id)``, one row per date (numbers as floats,
-    texts as strings, locations as :class:`~blockbax_async.models.Location`; missing cells
-    are NaN).
+    `long`: one row per measurement, the series' label columns and the values present:
+    `number`, `text`, `lat`/`lon`/`alt`. `wide`: one column per series, one row per date
+    (numbers as floats, texts as strings, locations as
+    [`Location`][blockbax_async.models.Location]; missing cells are NaN).
+
+    `labels` names the series: `"id"` (default) by `(subject_id, metric_id)`,
+    `"ingestion_id"` by one `ingestion_id`, `"external_id"` or `"name"` by
+    `(subject, metric)`. All but `"id"` look the series up in `subjects` (and, for external
+    IDs and names, `metrics`): give the models, e.g. from `client.subjects.list()`.
+    [`read_dataframe`][blockbax_async.dataframes.read_dataframe] does that for you.
+
+    Raises:
+        ValidationError: a series is not among `subjects` or `metrics`, or two series get
+            the same label (names need not be unique: use `"external_id"`).
     """
     pd = _pandas()
     listed = list(series)
+    names, keys = _labels(listed, labels, subjects, metrics)
     if form == "long":
-        frame = _long(pd, listed)
+        frame = _long(pd, listed, names, keys)
     elif form == "wide":
-        frame = _wide(pd, listed)
+        frame = _wide(pd, listed, names, keys)
     else:
         raise ValidationError(f"form: {form!r} is not 'long' or 'wide'")
     return frame if tz is None else frame.tz_convert(tz)
+
+
+Key = str | tuple[str, str]
+_LEVELS = {
+    "id": ("subject_id", "metric_id"),
+    "ingestion_id": ("ingestion_id",),
+    "external_id": ("subject", "metric"),
+    "name": ("subject", "metric"),
+}
+
+
+def _labels(
+    listed: Sequence[MeasurementSeries],
+    labels: str,
+    subjects: Iterable[Subject],
+    metrics: Iterable[Metric],
+) -> tuple[tuple[str, ...], list[Key]]:
+    """The label level names and one label per series, unique."""
+    if labels not in _LEVELS:
+        raise ValidationError(f"labels: {labels!r} is not one of {', '.join(_LEVELS)}")
+    by_subject = {s.id: s for s in subjects}
+    by_metric = {m.id: m for m in metrics}
+    keys = [_label(s.subject_id, s.metric_id, labels, by_subject, by_metric) for s in listed]
+    pairs = {(s.subject_id, s.metric_id) for s in listed}
+    if len(set(keys)) < len(pairs):
+        twice = next(k for k in keys if keys.count(k) > 1)
+        raise ValidationError(
+            f"labels: {labels!r} gives several series the label {twice!r}; "
+            "use labels='external_id' or 'id'"
+        )
+    return _LEVELS[labels], keys
+
+
+def _label(
+    subject_id: str,
+    metric_id: str,
+    labels: str,
+    subjects: Mapping[str | None, Subject],
+    metrics: Mapping[str | None, Metric],
+) -> Key:
+    if labels == "id":
+        return subject_id, metric_id
+    subject = subjects.get(subject_id)
+    if subject is None:
+        raise ValidationError(f"subjects: no subject {subject_id!r} among the subjects given")
+    if labels == "ingestion_id":
+        found = subject.get_ingestion_id(metric_id)
+        if found is None:
+            raise ValidationError(
+                f"subjects: subject {subject_id!r} has no ingestion ID for metric {metric_id!r}"
+            )
+        return found
+    metric = metrics.get(metric_id)
+    if metric is None:
+        raise ValidationError(f"metrics: no metric {metric_id!r} among the metrics given")
+    if labels == "name":
+        return subject.name, metric.name
+    return subject.external_id or subject_id, metric.external_id or metric_id
 
 
 def _dates(pd: Any, values: list[datetime]) -> Any:
     return pd.DatetimeIndex(pd.to_datetime(values, utc=True), name="date")
 
 
-def _long(pd: Any, listed: list[MeasurementSeries]) -> Any:
+def _long(pd: Any, listed: list[MeasurementSeries], names: tuple[str, ...], keys: list[Key]) -> Any:
     measurements = [m for s in listed for m in s.measurements]
     counts = [len(s.measurements) for s in listed]
-    columns: dict[str, Any] = {
-        "subject_id": [s.subject_id for s, n in zip(listed, counts, strict=True) for _ in range(n)],
-        "metric_id": [s.metric_id for s, n in zip(listed, counts, strict=True) for _ in range(n)],
-    }
+    columns: dict[str, Any] = {}
+    for level, name in enumerate(names):
+        parts = [key if len(names) == 1 else key[level] for key in keys]
+        columns[name] = [part for part, n in zip(parts, counts, strict=True) for _ in range(n)]
     if any(m.number is not None for m in measurements):
         columns["number"] = pd.array([m.number for m in measurements], dtype="float64")
     if any(m.text is not None for m in measurements):
@@ -203,7 +280,7 @@ def _long(pd: Any, listed: list[MeasurementSeries]) -> Any:
     return pd.DataFrame(columns, index=_dates(pd, [m.date for m in measurements]))
 
 
-def _wide(pd: Any, listed: list[MeasurementSeries]) -> Any:
+def _wide(pd: Any, listed: list[MeasurementSeries], names: tuple[str, ...], keys: list[Key]) -> Any:
     columns = []
     for s in listed:
         values = [m.get_value() for m in s.measurements]
@@ -216,13 +293,155 @@ def _wide(pd: Any, listed: list[MeasurementSeries]) -> Any:
         columns.append(column[~column.index.duplicated(keep="last")])
     if not columns:
         return pd.DataFrame(index=pd.DatetimeIndex([], tz="UTC", name="date"))
-    keys = [(s.subject_id, s.metric_id) for s in listed]
-    frame = pd.concat(columns, axis=1, keys=keys, names=["subject_id", "metric_id"])
+    frame = pd.concat(columns, axis=1, keys=keys, names=list(names))
     frame.index.name = "date"
     return frame.sort_index()
 
 
-# -- queueing ------------------------------------------------------------------------------------
+DateArg = datetime | int | str
+
+
+@overload
+def read_dataframe(
+    client: AsyncClient,
+    ingestion_ids: Iterable[str],
+    *,
+    from_date: DateArg,
+    to_date: DateArg,
+    form: Literal["long", "wide"] = ...,
+    labels: Labels = ...,
+    tz: Any = ...,
+    concurrency: int = ...,
+) -> Awaitable[pd.DataFrame]: ...
+
+
+@overload
+def read_dataframe(
+    client: Client,
+    ingestion_ids: Iterable[str],
+    *,
+    from_date: DateArg,
+    to_date: DateArg,
+    form: Literal["long", "wide"] = ...,
+    labels: Labels = ...,
+    tz: Any = ...,
+    concurrency: int = ...,
+) -> pd.DataFrame: ...
+
+
+def read_dataframe(
+    client: AsyncClient | Client,
+    ingestion_ids: Iterable[str],
+    *,
+    from_date: DateArg,
+    to_date: DateArg,
+    form: Literal["long", "wide"] = "wide",
+    labels: Labels = "ingestion_id",
+    tz: Any = None,
+    concurrency: int = 8,
+) -> Awaitable[pd.DataFrame] | pd.DataFrame:
+    """The measurements of many series in one date range, read concurrently, as one
+    DataFrame.
+
+    With an [`AsyncClient`][blockbax_async.AsyncClient], await it; with a
+    [`sync.Client`][blockbax_async.sync.Client] it blocks and returns the frame. The API
+    reads one series per request when given dates: this sends one request per ingestion ID,
+    `concurrency` at a time (within the client's rate limiter), after one listing of the
+    subjects (and of the metrics, for labels by external ID or name).
+
+    `from_date` is inclusive, `to_date` exclusive (aware `datetime`, epoch milliseconds or
+    ISO 8601). `form` and `tz` are those of
+    [`series_to_dataframe`][blockbax_async.dataframes.series_to_dataframe]; `labels`
+    defaults to ingestion IDs, so a wide frame has one column per ingestion ID asked for
+    (all NaN when the range holds none of its measurements) and goes back into
+    [`queue_dataframe`][blockbax_async.dataframes.queue_dataframe] as it is.
+
+    Example:
+        ```python
+        frame = await read_dataframe(
+            client, ["pump-1$temp", "pump-2$temp"], from_date=start, to_date=end
+        )
+        ```
+
+    Raises:
+        ValidationError: a bad argument, or an ingestion ID no subject has; nothing is read.
+    """
+    _pandas()
+    wanted = list(dict.fromkeys(check_ingestion_ids(ingestion_ids)))
+    start = _when("from_date", from_date)
+    end = _when("to_date", to_date)
+    if labels not in _LEVELS:
+        raise ValidationError(f"labels: {labels!r} is not one of {', '.join(_LEVELS)}")
+    if form not in ("long", "wide"):
+        raise ValidationError(f"form: {form!r} is not 'long' or 'wide'")
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ValidationError(f"concurrency: {concurrency!r}: give a whole number of 1 or more")
+    args = (wanted, start, end, form, labels, tz, concurrency)
+    if isinstance(client, Client):
+        return client._portal.call(_read, client.async_client, *args)
+    if isinstance(client, AsyncClient):
+        return _read(client, *args)
+    raise ValidationError(f"client: {client!r} is not an AsyncClient or a sync.Client")
+
+
+def _when(name: str, date: Any) -> int:
+    try:
+        return to_epoch_ms(date)
+    except ValidationError as error:
+        raise ValidationError(str(error).replace("date", name, 1)) from None
+
+
+async def _read(
+    client: AsyncClient,
+    wanted: list[str],
+    start: int,
+    end: int,
+    form: Literal["long", "wide"],
+    labels: Labels,
+    tz: Any,
+    concurrency: int,
+) -> pd.DataFrame:
+    subjects = await client.subjects.list().collect()
+    owners = {
+        i.ingestion_id: (s.id, i.metric_id) for s in subjects if s.id for i in s.ingestion_ids
+    }
+    unknown = [ingestion_id for ingestion_id in wanted if ingestion_id not in owners]
+    if unknown:
+        raise ValidationError(
+            f"ingestion_ids: no subject has {', '.join(map(repr, unknown[:10]))}"
+            + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+        )
+    pairs = [owners[ingestion_id] for ingestion_id in wanted]
+    metrics: list[Metric] = []
+    if labels in ("external_id", "name"):
+        metric_ids = sorted({metric_id for _, metric_id in pairs})
+        metrics = await client.metrics.list(metric_ids=metric_ids).collect()
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(subject_id: str, metric_id: str) -> MeasurementSeries:
+        async with gate:
+            found = await client.measurements.list(
+                subject_ids=[subject_id], metric_ids=[metric_id], from_date=start, to_date=end
+            )
+        measurements = [m for series in found for m in series.measurements]
+        return MeasurementSeries(subject_id, metric_id, measurements)
+
+    series = await _all([one(subject_id, metric_id) for subject_id, metric_id in pairs])
+    return series_to_dataframe(
+        series, form, tz=tz, labels=labels, subjects=subjects, metrics=metrics
+    )
+
+
+async def _all(calls: list[Awaitable[MeasurementSeries]]) -> list[MeasurementSeries]:
+    """Await all calls; when one fails, cancel the others and raise its error."""
+    tasks = [asyncio.ensure_future(call) for call in calls]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 def queue_dataframe(
@@ -233,24 +452,31 @@ def queue_dataframe(
     ingestion_id: str = "ingestion_id",
     date: str = "date",
     value: str | None = None,
-    decimals: int | None = None,
+    decimals: int | None = 8,
 ) -> int:
     """Queue the measurements of a DataFrame, all of them or none, and return how many.
 
-    ``measurements`` is ``client.measurements`` of an :class:`~blockbax_async.AsyncClient`
-    or of a :class:`~blockbax_async.sync.Client`; send them with ``flush()`` as usual.
+    `measurements` is `client.measurements` of an [`AsyncClient`][blockbax_async.AsyncClient]
+    or of a [`sync.Client`][blockbax_async.sync.Client]; send them with `flush()` as usual.
 
-    ``long`` (default): one row per measurement, with an ``ingestion_id`` column, the date
-    in a ``date`` column or in the index, and the value in a ``value`` column (numbers or
-    texts) or in ``number``, ``text`` and ``lat``/``lon`` (``alt``) columns (one of them per
-    row; the long form of :func:`series_to_dataframe`). ``wide``: the dates in the index and
-    one column per ingestion ID; empty (NaN) cells are skipped. Dates are aware datetimes
-    (naive ones are refused: ``tz_localize`` them) or epoch milliseconds.
+    `long` (default): one row per measurement, with an `ingestion_id` column, the date in a
+    `date` column or in the index, and the value in a `value` column (numbers or texts) or
+    in `number`, `text` and `lat`/`lon` (`alt`) columns (one of them per row; the long form
+    of [`series_to_dataframe`][blockbax_async.dataframes.series_to_dataframe]). `wide`: the
+    dates in the index and one column per ingestion ID (what `read_dataframe` returns);
+    empty (NaN) cells are skipped. Dates are aware datetimes (naive ones are refused:
+    `tz_localize` them) or epoch milliseconds.
 
-    Whole columns are checked at once, as :meth:`queue` checks one measurement: no NaN or
-    infinity (in the long form), at most 20 integer and 8 fractional digits (or give
-    ``decimals`` to round to), texts of at most 1000 characters. A
-    :class:`~blockbax_async.errors.ValidationError` names the first bad row.
+    Numbers are rounded to `decimals` fractional digits, 8 by default: the API keeps 8, and
+    computed floats (`x / 3`) have more. `decimals=None` is strict: a value with more than 8
+    is refused instead. Whole columns are checked at once, as
+    [`queue`][blockbax_async.resources.measurements.MeasurementsResource.queue] checks one
+    measurement: no missing value, NaN or infinity in the long form, at most 20 integer
+    digits, texts of at most 1000 characters.
+
+    Raises:
+        ValidationError: names the column, the first bad row and why; nothing is queued. A
+            missing value says how to drop such rows (`frame.dropna(subset=[...])`).
     """
     pd = _pandas()
     if decimals is not None and not 0 <= decimals <= 8:
@@ -267,8 +493,8 @@ def queue_dataframe(
 
 
 def _bad(frame: Any, mask: Any, column: str, values: Any, why: str, rows: Any = None) -> None:
-    """Raise for the first position where ``mask`` holds; ``rows`` maps positions in
-    ``mask`` and ``values`` to positions in ``frame`` (all of them when ``None``)."""
+    """Raise for the first position where `mask` holds; `rows` maps positions in
+    `mask` and `values` to positions in `frame` (all of them when `None`)."""
     import numpy as np
 
     wrong = np.flatnonzero(mask)
@@ -314,7 +540,7 @@ _SECONDS = (
 def _numbers(
     pd: Any, frame: Any, column: Any, name: str, decimals: int | None
 ) -> tuple[Any, list[Any]]:
-    """``(present, values)``: which cells hold a number, and those numbers, checked."""
+    """`(present, values)`: which cells hold a number, and those numbers, checked."""
     import numpy as np
 
     if pd.api.types.is_bool_dtype(column.dtype):
@@ -331,12 +557,12 @@ def _numbers(
     scaled = array * 1e8
     drift = np.abs(scaled - np.round(scaled))
     many = (drift != 0) & (drift > np.abs(scaled) * 1e-15)
-    _bad(frame, many, name, array, "more than 8 fractional digits; pass decimals=8", rows)
+    _bad(frame, many, name, array, "more than 8 fractional digits; decimals=8 rounds", rows)
     return present, array.tolist()
 
 
 def _texts(pd: Any, frame: Any, column: Any, name: str) -> tuple[Any, list[Any]]:
-    """``(present, values)``: which cells hold a text, and those texts, checked."""
+    """`(present, values)`: which cells hold a text, and those texts, checked."""
     import numpy as np
 
     present = np.asarray(column.notna())
@@ -373,18 +599,33 @@ def _long_rows(
         dates = _epoch_ms(pd, frame, frame.index, date)
     else:
         raise ValidationError(f"date: the frame has no column {date!r} and no DatetimeIndex")
-    found = [
-        _checked(pd, frame, kind, columns, decimals, ids)
-        for kind, columns in _value_columns(frame, value)
-    ]
+    kinds = _value_columns(frame, value)
+    found = [_checked(pd, frame, kind, columns, decimals, ids) for kind, columns in kinds]
     given = sum(present.astype(np.int8) for present, _ in found)
-    _bad(frame, given != 1, "value", given, "give exactly one value per row (values given)")
+    names = [name for _, columns in kinds for name in columns]
+    _missing(frame, given == 0, names)
+    _bad(frame, given > 1, ", ".join(names), given, "values in one row; give exactly one")
     if len(found) == 1:
         return ids, dates, found[0][1]
     merged = np.empty(len(frame), dtype=object)
     for present, checked in found:
         merged[np.flatnonzero(present)] = _objects(checked)
     return ids, dates, merged.tolist()
+
+
+def _missing(frame: Any, mask: Any, columns: list[str]) -> None:
+    """Raise for the first row without a value, saying how to drop such rows."""
+    import numpy as np
+
+    rows = np.flatnonzero(mask)
+    if len(rows):
+        row = frame.index[int(rows[0])]
+        row = row.item() if isinstance(row, np.generic) else row
+        drop = f"subset={columns!r}" + (", how='all'" if len(columns) > 1 else "")
+        raise ValidationError(
+            f"{', '.join(columns)}: missing (NaN) at row {row!r}; "
+            f"drop such rows first: frame.dropna({drop})"
+        )
 
 
 def _objects(items: list[Any]) -> Any:

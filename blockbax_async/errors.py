@@ -1,25 +1,27 @@
 """Errors raised by blockbax_async.
 
-The class tree::
+The class tree:
 
-    BlockbaxError
-    ├── ValidationError (also ValueError)   bad input, caught before anything is sent
-    ├── ClientStateError                    the client was used after close or from another loop
-    ├── QueueFullError                      the measurement queue is at its bound
-    ├── TransportError                      no answer came: connection failure or timeout
-    │   ├── ConnectError                    no connection could be opened: nothing was sent
-    │   └── TimeoutError                    no answer in time
-    └── APIError(status, message, body)     the server answered with an error
-        ├── ClientError                     4xx: the request was wrong
-        │   ├── BadRequestError             400
-        │   ├── AuthenticationError         401
-        │   ├── PermissionDeniedError       403
-        │   ├── NotFoundError               404
-        │   ├── ConflictError               409
-        │   ├── UnprocessableEntityError    422
-        │   └── RateLimitError              429
-        └── ServerError                     5xx: the platform failed
-            └── InternalServerError         500
+```text
+BlockbaxError
+├── ValidationError (also ValueError)   bad input, caught before anything is sent
+├── ClientStateError                    the client was used after close or from another loop
+├── QueueFullError                      the measurement queue is at its bound
+├── TransportError                      no answer came: connection failure or timeout
+│   ├── ConnectError                    no connection could be opened: nothing was sent
+│   └── TimeoutError                    no answer in time
+└── APIError(status, message, body)     the server answered with an error
+    ├── ClientError                     4xx: the request was wrong
+    │   ├── BadRequestError             400
+    │   ├── AuthenticationError         401
+    │   ├── PermissionDeniedError       403
+    │   ├── NotFoundError               404
+    │   ├── ConflictError               409
+    │   ├── UnprocessableEntityError    422
+    │   └── RateLimitError              429
+    └── ServerError                     5xx: the platform failed
+        └── InternalServerError         500
+```
 """
 
 from __future__ import annotations
@@ -65,13 +67,13 @@ class ClientStateError(BlockbaxError, RuntimeError):
 
 
 class QueueFullError(BlockbaxError):
-    """The measurement queue holds its maximum; flush, or use ``await measurements.put()``."""
+    """The measurement queue holds its maximum; flush, or use `await measurements.put()`."""
 
 
 class TransportError(BlockbaxError):
     """No answer came from the server: the connection failed or the request timed out.
 
-    ``outcome_unknown`` is true when the request was a create that may have been stored
+    `outcome_unknown` is true when the request was a create that may have been stored
     (sent, then no answer): it was not sent again, so that it leaves no duplicate.
     """
 
@@ -89,11 +91,11 @@ class TimeoutError(TransportError):
 class APIError(BlockbaxError):
     """The server answered with an error status, or with a body that cannot be understood.
 
-    ``status`` is the HTTP status, ``message`` the server's message (or a description of the
-    fault), ``body`` the parsed JSON body (or the raw text when it was not JSON), and
-    ``details`` the server's detailed messages when it gave any. ``response`` is the answer
-    itself (``status_code``, ``headers``, ``content``), ``None`` when nothing was sent
-    (a rate-limit wait that would outlast the call). ``url`` is the request's full URL
+    `status` is the HTTP status, `message` the server's message (or a description of the
+    fault), `body` the parsed JSON body (or the raw text when it was not JSON), and
+    `details` the server's detailed messages when it gave any. `response` is the answer
+    itself (`status_code`, `headers`, `content`), `None` when nothing was sent
+    (a rate-limit wait that would outlast the call). `url` is the request's full URL
     (without the access token, which goes in a header).
     """
 
@@ -119,7 +121,7 @@ class APIError(BlockbaxError):
 
     @property
     def details(self) -> list[Any]:
-        """The server's detail list (``details`` or ``detailedMessages``), empty when absent."""
+        """The server's detail list (`details` or `detailedMessages`), empty when absent."""
         if isinstance(self.body, dict):
             for key in ("details", "detailedMessages", "errors"):
                 value = self.body.get(key)
@@ -143,7 +145,7 @@ class ServerError(APIError):
 
 
 class BadRequestError(ClientError):
-    """400: the server refused the request as malformed or invalid; ``details`` says why."""
+    """400: the server refused the request as malformed or invalid; `details` says why."""
 
 
 class AuthenticationError(ClientError):
@@ -169,9 +171,9 @@ class UnprocessableEntityError(ClientError):
 class RateLimitError(ClientError):
     """429: the rate limit was exceeded and retries did not get past it.
 
-    ``retry_after`` is the wait in seconds the server asked for, when it said. ``limit``,
-    ``remaining`` and ``reset_time_remaining`` (a :class:`datetime.timedelta`) are what the
-    answer's ``X-RateLimit-*`` headers said, as in the official SDK; ``None`` when absent.
+    `retry_after` is the wait in seconds the server asked for, when it said. `limit`,
+    `remaining` and `reset_time_remaining` (a `datetime.timedelta`) are what the
+    answer's `X-RateLimit-*` headers said, as in the official SDK; `None` when absent.
     """
 
     retry_after: float | None = None
@@ -181,7 +183,7 @@ class RateLimitError(ClientError):
 
 
 class InternalServerError(ServerError):
-    """500: the platform failed while handling the request (see ``docs/errors.md`` for
+    """500: the platform failed while handling the request (see `docs/errors.md` for
     when it is retried)."""
 
 
@@ -199,7 +201,8 @@ _BY_STATUS: dict[int, type[APIError]] = {
 
 def error_for_status(status: int) -> type[APIError]:
     """The error class for an HTTP status: exact matches first, then 4xx/5xx families; any
-    other status (a 3xx redirect, which is never followed) is a plain :class:`APIError`."""
+    other status (a 3xx redirect, which is never followed) is a plain
+    [`APIError`][blockbax_async.errors.APIError]."""
     if status in _BY_STATUS:
         return _BY_STATUS[status]
     if 400 <= status < 500:

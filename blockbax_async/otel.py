@@ -1,9 +1,9 @@
-"""OpenTelemetry for blockbax_async: ``pip install blockbax-async[otel]``.
+"""OpenTelemetry for blockbax_async: `pip install blockbax-async[otel]`.
 
-:func:`instrument` makes every request attempt of a client a ``CLIENT`` span with the HTTP
-semantic-convention attributes, every batch of measurements an ``INTERNAL`` span (its
-attempts nested under it) with its counts, and the ingest figures of
-``client.measurements.stats`` observable metrics. Only ``opentelemetry-api`` is needed:
+[`instrument`][blockbax_async.otel.instrument] makes every request attempt of a client a `CLIENT`
+span with the HTTP semantic-convention attributes, every batch of measurements an `INTERNAL` span
+(its attempts nested under it) with its counts, and the ingest figures of
+`client.measurements.stats` observable metrics. Only `opentelemetry-api` is needed:
 with no SDK (or no provider set) every span and metric is a no-op. The access token is never
 in an attribute: it travels in a header, which is not recorded.
 """
@@ -60,8 +60,8 @@ REFUSED = (
 
 
 def route(path: str) -> str:
-    """The low-cardinality form of a request path for span names: ids become ``{id}``
-    (``/subjects/8e0c...`` is ``/subjects/{id}``); the project itself is ``/``."""
+    """The low-cardinality form of a request path for span names: ids become `{id}`
+    (`/subjects/8e0c...` is `/subjects/{id}`); the project itself is `/`."""
     parts = [("{id}" if _ID_SEGMENT.fullmatch(p) else p) for p in path.split("/")]
     return "/".join(parts) or "/"
 
@@ -82,7 +82,7 @@ def attempt_attributes(attempt: Attempt) -> dict[str, str | int]:
 
 
 class Figures(Protocol):
-    """Where the ingest figures are read: ``client.measurements`` (async or sync)."""
+    """Where the ingest figures are read: `client.measurements` (async or sync)."""
 
     @property
     def stats(self) -> Any: ...
@@ -96,8 +96,8 @@ class _Live:
 
 
 class Tracing(Hooks):
-    """The hooks :func:`instrument` adds: spans for attempts and operations, and the
-    ``http.client.request.duration`` histogram."""
+    """The hooks [`instrument`][blockbax_async.otel.instrument] adds: spans for attempts and
+    operations, and the `http.client.request.duration` histogram."""
 
     def __init__(self, tracer_provider: TracerProvider | None, meter: metrics.Meter) -> None:
         self._tracer = trace.get_tracer(SCOPE, __version__, tracer_provider=tracer_provider)
@@ -151,8 +151,9 @@ class Tracing(Hooks):
 
 
 class Instrumentation:
-    """What :func:`instrument` set up; :meth:`uninstrument` takes the hooks off again (the
-    observable metrics stop reporting once the client is closed or gone)."""
+    """What [`instrument`][blockbax_async.otel.instrument] set up;
+    [`uninstrument`][blockbax_async.otel.Instrumentation.uninstrument] takes the hooks off again
+    (the observable metrics stop reporting once the client is closed or gone)."""
 
     def __init__(self, client: AsyncClient, figures: Figures, tracing: Tracing) -> None:
         self._client = weakref.ref(client)
@@ -172,7 +173,7 @@ class Instrumentation:
         return figures.stats, client.config.project_id
 
     def observe(self, field: str) -> Iterable[Observation]:
-        """The current value of one ``IngestStats`` field, while the client is open."""
+        """The current value of one `IngestStats` field, while the client is open."""
         now = self._stats()
         if now is None:
             return []
@@ -197,9 +198,9 @@ def instrument(
     tracer_provider: TracerProvider | None = None,
     meter_provider: MeterProvider | None = None,
 ) -> Instrumentation:
-    """Trace ``client``'s requests and export its ingest figures; the global providers
-    unless given. Call once per client, after making it (a sync ``Client`` too); clients
-    made by ``with_options`` share its hooks, so they are traced as well."""
+    """Trace `client`'s requests and export its ingest figures; the global providers
+    unless given. Call once per client, after making it (a sync `Client` too); clients
+    made by `with_options` share its hooks, so they are traced as well."""
     target = client.async_client if isinstance(client, Client) else client
     meter = metrics.get_meter(SCOPE, __version__, meter_provider=meter_provider)
     tracing = Tracing(tracer_provider, meter)

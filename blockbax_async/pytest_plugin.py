@@ -1,11 +1,16 @@
-"""A pytest fixture for users' own tests: ``blockbax_emulator``, a running emulator.
+"""A pytest fixture for users' own tests: `blockbax_emulator`, a running emulator.
 
-It serves from a thread of its own, so it works in sync and async tests alike::
+Installed with the package (a `pytest11` entry point), so a test only names it. It serves
+from a thread of its own, so it works in sync and async tests alike:
 
-    def test_sync_job(blockbax_emulator):
-        run_my_job(base_url=blockbax_emulator.base_url,
-                   project_id=blockbax_emulator.project_id,
-                   access_token=blockbax_emulator.api_key)
+```python
+def test_sync_job(blockbax_emulator):
+    run_my_job(
+        base_url=blockbax_emulator.base_url,
+        project_id=blockbax_emulator.project_id,
+        access_token=blockbax_emulator.api_key,
+    )
+```
 """
 
 from __future__ import annotations

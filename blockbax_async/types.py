@@ -1,11 +1,11 @@
-"""The API's enumerated values as ``Literal`` types, for arguments and for your own
-annotations: an IDE completes them and ``mypy --strict`` refuses a value outside them
-(``data_type="VECTOR"``).
+"""The API's enumerated values as `Literal` types, for arguments and for your own
+annotations: an IDE completes them and `mypy --strict` refuses a value outside them
+(`data_type="VECTOR"`).
 
-A value read from configuration is a plain ``str``: check it at run time (the client does,
-and raises :class:`~blockbax_async.errors.ValidationError`) and tell the type checker with
-``typing.cast(MetricDataType, value)``. The tuples of :mod:`blockbax_async._vocabulary` hold
-the same values; a test keeps them equal.
+A value read from configuration is a plain `str`: check it at run time (the client does,
+and raises [`ValidationError`][blockbax_async.errors.ValidationError]) and tell the type checker
+with `typing.cast(MetricDataType, value)`. These types are the one declaration of
+each enumeration: the run-time checks read their values from them (`typing.get_args`).
 """
 
 from __future__ import annotations

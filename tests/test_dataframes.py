@@ -1,4 +1,5 @@
-"""``blockbax_async.dataframes``: models and series to DataFrames, and DataFrames queued."""
+"""`blockbax_async.dataframes`: models and series to DataFrames, many series read at once,
+and DataFrames queued."""
 
 from __future__ import annotations
 
@@ -11,14 +12,22 @@ from typing import Any
 import pytest
 
 from blockbax_async import AsyncClient, sync
-from blockbax_async.dataframes import queue_dataframe, series_to_dataframe, to_dataframe
+from blockbax_async.dataframes import (
+    queue_dataframe,
+    read_dataframe,
+    series_to_dataframe,
+    to_dataframe,
+)
 from blockbax_async.emulator import Emulator
 from blockbax_async.errors import ValidationError
 from blockbax_async.models import (
+    IngestionId,
     Location,
     Measurement,
     MeasurementSeries,
+    Metric,
     PrimaryLocation,
+    Subject,
     SubjectType,
     SubjectTypePropertyType,
 )
@@ -194,9 +203,12 @@ def test_long_frames_of_every_kind(served: Emulator, blocking: sync.Client) -> N
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"value": [1.0, math.nan, 3.0]}, r"value: .* \(row 'b'\): give exactly one value"),
+        (
+            {"value": [1.0, math.nan, 3.0]},
+            r"value: missing \(NaN\) at row 'b'; drop such rows first: "
+            r"frame.dropna\(subset=\['value'\]\)",
+        ),
         ({"value": [1.0, math.inf, 3.0]}, r"value: inf \(row 'b'\): not finite"),
-        ({"value": [1.0, 0.123456789, 3.0]}, "more than 8 fractional digits; pass decimals=8"),
         ({"value": [1.0, 1e21, 3.0]}, "more than 20 digits"),
         ({"value": ["ok", "x" * 1001, "ok"]}, "more than 1000 characters"),
         ({"value": [True, False, True]}, "booleans"),
@@ -217,15 +229,32 @@ def test_a_bad_frame_queues_nothing(
     assert len(blocking.measurements) == 1
 
 
+def test_missing_values_across_value_columns(blocking: sync.Client) -> None:
+    frame = pd.DataFrame(
+        {"ingestion_id": "a$b", "date": [1, 2], "number": [1.0, None], "text": ["x", None]}
+    )
+    frame.loc[0, "text"] = None
+    drop = r"frame.dropna\(subset=\['number', 'text'\], how='all'\)"
+    with pytest.raises(ValidationError, match=rf"number, text: missing \(NaN\) at row 1; .*{drop}"):
+        queue_dataframe(blocking.measurements, frame)
+    assert (
+        queue_dataframe(blocking.measurements, frame.dropna(subset=["number", "text"], how="all"))
+        == 1
+    )
+
+
 def test_decimals_and_bad_locations(blocking: sync.Client) -> None:
-    frame = pd.DataFrame({"ingestion_id": "a$b", "date": [1, 2], "value": [0.123456789, 2.0]})
-    queue_dataframe(blocking.measurements, frame, decimals=8)
-    assert blocking.measurements.pending()[0].value == 0.12345679
+    frame = pd.DataFrame({"ingestion_id": "a$b", "date": [1, 2], "value": [1 / 3, 2.0]})
+    with pytest.raises(ValidationError, match="more than 8 fractional digits; decimals=8 rounds"):
+        queue_dataframe(blocking.measurements, frame, decimals=None)  # strict
+    assert len(blocking.measurements) == 0
+    queue_dataframe(blocking.measurements, frame)  # rounded to the API's 8 digits by default
+    assert blocking.measurements.pending()[0].value == 0.33333333
     places = pd.DataFrame({"ingestion_id": "a$l", "date": [1], "lat": [95.0], "lon": [4.0]})
     with pytest.raises(ValidationError, match=r"lat: 95.0 .*: not in -90\.\.90"):
         queue_dataframe(blocking.measurements, places)
     both = pd.DataFrame({"ingestion_id": "a$l", "date": [1], "number": [1.0], "text": ["x"]})
-    with pytest.raises(ValidationError, match="exactly one value"):
+    with pytest.raises(ValidationError, match=r"number, text: 2 \(row 0\): .*give exactly one"):
         queue_dataframe(blocking.measurements, both)
     with pytest.raises(ValidationError, match="columns: 1: give a non-empty str"):
         queue_dataframe(blocking.measurements, pd.DataFrame({1: [1.0]}, index=[5]), form="wide")
@@ -236,3 +265,116 @@ def test_pandas_missing_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(ImportError, match=r"blockbax-async\[pandas\]"):
         to_dataframe([])
+
+
+@pytest.mark.parametrize(
+    ("labels", "columns", "names"),
+    [
+        ("id", [("s-1", "m-1"), ("s-1", "m-2")], ["subject_id", "metric_id"]),
+        ("ingestion_id", ["pump-1$temp", "pump-1$note"], ["ingestion_id"]),
+        ("external_id", [("pump-1", "temp"), ("pump-1", "note")], ["subject", "metric"]),
+        ("name", [("Pump 1", "Temp"), ("Pump 1", "Note")], ["subject", "metric"]),
+    ],
+)
+def test_series_labels(labels: Any, columns: list[Any], names: list[str]) -> None:
+    subject = Subject(
+        name="Pump 1",
+        subject_type_id="t-1",
+        external_id="pump-1",
+        id="s-1",
+        ingestion_ids=[
+            IngestionId(metric_id="m-1", ingestion_id="pump-1$temp"),
+            IngestionId(metric_id="m-2", ingestion_id="pump-1$note"),
+        ],
+    )
+    metrics = [
+        Metric("t-1", "Temp", "NUMBER", "temp", id="m-1"),
+        Metric("t-1", "Note", "TEXT", "note", id="m-2"),
+    ]
+    series = [
+        MeasurementSeries("s-1", "m-1", [Measurement(T0, number=1.0)]),
+        MeasurementSeries("s-1", "m-2", [Measurement(T0, text="hi")]),
+    ]
+    wide = series_to_dataframe(series, "wide", labels=labels, subjects=[subject], metrics=metrics)
+    assert list(wide.columns) == columns and list(wide.columns.names) == names
+    long = series_to_dataframe(series, labels=labels, subjects=[subject], metrics=metrics)
+    assert list(long.columns[: len(names)]) == names
+
+
+def test_labels_that_cannot_be_made() -> None:
+    series = [MeasurementSeries("s-1", "m-1"), MeasurementSeries("s-2", "m-1")]
+    with pytest.raises(ValidationError, match="subjects: no subject 's-1' among"):
+        series_to_dataframe(series, labels="ingestion_id")
+    twins = [Subject("Pump", "t-1", f"p-{n}", id=f"s-{n}") for n in (1, 2)]
+    temp = [Metric("t-1", "Temp", "NUMBER", "temp", id="m-1")]
+    with pytest.raises(ValidationError, match=r"several series the label \('Pump', 'Temp'\)"):
+        series_to_dataframe(series, labels="name", subjects=twins, metrics=temp)
+    with pytest.raises(ValidationError, match="labels: 'uuid' is not one of"):
+        series_to_dataframe(series, labels="uuid")  # type: ignore[arg-type]
+
+
+def _queue_readings(emulator: Emulator, client: Any, count: int) -> list[str]:
+    ids = seed_subjects(emulator, count)
+    for n, ingestion_id in enumerate(ids):
+        for minute in range(3):
+            client.measurements.queue(
+                ingestion_id, number=n + minute / 10, date=T0.replace(minute=minute)
+            )
+    return ids
+
+
+async def test_read_many_series_at_once(emulator: Emulator, client: AsyncClient) -> None:
+    ids = _queue_readings(emulator, client, 12)
+    assert (await client.measurements.flush()).accepted == 36
+    emulator.requests.clear()
+    frame = await read_dataframe(
+        client,
+        [*ids, "subject-99$temp"][:-1],
+        from_date=T0,
+        to_date=T0.replace(minute=2),
+        concurrency=4,
+    )
+    assert list(frame.columns) == ids and frame.columns.name == "ingestion_id"
+    assert len(frame) == 2 and frame[ids[3]].tolist() == [3.0, 3.1]
+    assert sum(r.path.endswith("/measurements") for r in emulator.requests) == 12
+    by_name = await read_dataframe(
+        client, ids[:2], from_date=T0, to_date="2024-03-31T00:05:00Z", form="long", labels="name"
+    )
+    assert by_name["subject"].tolist() == ["subject-0"] * 3 + ["subject-1"] * 3
+    assert set(by_name["metric"]) == {"Temp"}
+    back = queue_dataframe(client.measurements, frame, form="wide")  # by ingestion ID: as is
+    assert back == 24
+
+
+async def test_read_refuses_before_reading(emulator: Emulator, client: AsyncClient) -> None:
+    seed_subjects(emulator, 1)
+    with pytest.raises(ValidationError, match="ingestion_ids: no subject has 'nope\\$temp'"):
+        await read_dataframe(client, ["subject-0$temp", "nope$temp"], from_date=0, to_date=1)
+    emulator.requests.clear()
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"ingestion_ids": "subject-0$temp"}, "give a list of ingestion IDs"),
+        ({"from_date": datetime(2024, 1, 1)}, "from_date"),
+        ({"concurrency": 0}, "concurrency: 0"),
+        ({"form": "tall"}, "form: 'tall'"),
+    ]
+    for bad, match in cases:
+        args: dict[str, Any] = {
+            "ingestion_ids": ["subject-0$temp"],
+            "from_date": 0,
+            "to_date": 1,
+            **bad,
+        }
+        with pytest.raises(ValidationError, match=match):
+            read_dataframe(client, **args)
+    assert emulator.requests == []
+
+
+def test_read_with_the_blocking_client(served: Emulator, blocking: sync.Client) -> None:
+    ids = _queue_readings(served, blocking, 2)
+    blocking.measurements.flush()
+    frame = read_dataframe(
+        blocking, ids, from_date=T0, to_date=T0.replace(hour=1), tz="Europe/Amsterdam"
+    )
+    assert frame.shape == (3, 2) and str(frame.index.tz) == "Europe/Amsterdam"
+    empty = read_dataframe(blocking, ids, from_date=0, to_date=1)
+    assert list(empty.columns) == ids and empty.empty

@@ -1,7 +1,7 @@
 """Bridges from a log into Blockbax, acknowledging each message only after delivery.
 
-``Bridge`` runs the loop over any :class:`Source`; :class:`JetStreamSource` reads NATS
-JetStream (the ``nats`` extra: ``pip install blockbax-async[nats]``). See ``docs/bridge.md``.
+`Bridge` runs the loop over any `Source`; `JetStreamSource` reads NATS
+JetStream (the `nats` extra: `pip install blockbax-async[nats]`). See `docs/bridge.md`.
 """
 
 from ._jetstream import JetStreamSettings, JetStreamSource, JetStreamStats

@@ -1,4 +1,4 @@
-"""``python -m blockbax_async.bridge``: the ``bridge`` command alone."""
+"""`python -m blockbax_async.bridge`: the `bridge` command alone."""
 
 import argparse
 import asyncio

@@ -1,6 +1,6 @@
-"""The ``bridge`` command: NATS JetStream into Blockbax until SIGTERM or Ctrl-C.
+"""The `bridge` command: NATS JetStream into Blockbax until SIGTERM or Ctrl-C.
 
-It prints its figures to stderr every ``--stats-interval`` seconds and once at the end, and
+It prints its figures to stderr every `--stats-interval` seconds and once at the end, and
 exits 0 when everything it took was delivered and acknowledged.
 """
 
@@ -32,7 +32,7 @@ SIGTERM: stop fetching, deliver and acknowledge what was fetched, exit 0.
 
 
 def add_bridge_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register the ``bridge`` command (its options and the credentials)."""
+    """Register the `bridge` command (its options and the credentials)."""
     bridge = commands.add_parser(
         "bridge",
         help="deliver measurements from NATS JetStream, acknowledging after delivery",

@@ -1,12 +1,12 @@
 """NATS JetStream as a bridge's source: partitions, pinned consumers, redelivery in order.
 
-The stream stores each subject under a partition prefix (see ``_partitions``); each partition
-has one durable pull consumer with the ``pinned_client`` priority policy, so the server lets
+The stream stores each subject under a partition prefix (see `_partitions`); each partition
+has one durable pull consumer with the `pinned_client` priority policy, so the server lets
 one bridge at a time take its messages. Bridges say they are alive on a core NATS subject and
 split the partitions round robin over the members they hear; a bridge hands a partition over
 only after every message it took from it is settled, then unpins it. A bridge that dies stops
-pulling and renewing: its messages are redelivered after ``ack_wait``, before the pin moves
-(``pin_timeout`` is at least twice ``ack_wait``), and the next bridge gets those redeliveries
+pulling and renewing: its messages are redelivered after `ack_wait`, before the pin moves
+(`pin_timeout` is at least twice `ack_wait`), and the next bridge gets those redeliveries
 first, which this source sorts back into stream order before handing them out.
 """
 
@@ -71,13 +71,13 @@ def _check_subject(field: str, value: Any) -> str:
 class JetStreamSettings:
     """Where a bridge reads and how it shares the work.
 
-    ``partitions`` is used when the bridge creates the stream (an existing stream keeps the
+    `partitions` is used when the bridge creates the stream (an existing stream keeps the
     split it has; one without a partition transform counts as one partition).
-    ``max_ack_pending`` bounds the unacknowledged messages per partition: the back-pressure
-    of a stalled API. ``ack_wait`` is how long a message may go without word from its bridge
-    before it is redelivered; ``pin_timeout`` how long a partition stays with a bridge that
-    stopped pulling (at least twice ``ack_wait``, so that its messages are redelivered
-    before newer ones go to the next bridge); ``heartbeat`` how often bridges tell each other
+    `max_ack_pending` bounds the unacknowledged messages per partition: the back-pressure
+    of a stalled API. `ack_wait` is how long a message may go without word from its bridge
+    before it is redelivered; `pin_timeout` how long a partition stays with a bridge that
+    stopped pulling (at least twice `ack_wait`, so that its messages are redelivered
+    before newer ones go to the next bridge); `heartbeat` how often bridges tell each other
     they are alive (a member unheard for three heartbeats is gone).
     """
 
@@ -107,7 +107,7 @@ class JetStreamSettings:
 
     @property
     def dead_letter_subject(self) -> str:
-        """Where undeliverable messages go: ``dead_letter``, else ``<stream>.dead``."""
+        """Where undeliverable messages go: `dead_letter`, else `<stream>.dead`."""
         return self.dead_letter if self.dead_letter is not None else f"{self.stream}.dead"
 
 
@@ -262,15 +262,15 @@ class _Partition:
 
 @attrs.frozen
 class JetStreamStats:
-    """``lag``: messages of the stream not yet delivered to any bridge of the consumer
-    group (as of the last look); ``owned``: partitions this bridge holds."""
+    """`lag`: messages of the stream not yet delivered to any bridge of the consumer
+    group (as of the last look); `owned`: partitions this bridge holds."""
 
     lag: int
     owned: int
 
 
 class JetStreamSource:
-    """Deliveries from a JetStream stream, shared with the other bridges of ``consumer``."""
+    """Deliveries from a JetStream stream, shared with the other bridges of `consumer`."""
 
     def __init__(self, settings: JetStreamSettings) -> None:
         self.settings = settings
@@ -501,7 +501,7 @@ class JetStreamSource:
                 del self._owned[partition.index]
 
     async def _renewals(self) -> None:
-        """Tell the server that held messages are still being delivered (``+WPI``)."""
+        """Tell the server that held messages are still being delivered (`+WPI`)."""
         interval = self.settings.ack_wait / 3
         while True:
             await asyncio.sleep(interval)

@@ -42,9 +42,9 @@ class _Client(Protocol):
 
 @attrs.frozen
 class BridgeStats:
-    """The figures to export: ``received`` messages, ``acknowledged`` ones, ``dead_lettered``
-    ones (counted since the bridge started); ``unacknowledged``: received and not settled
-    yet; ``lag``: messages of the log waiting for the group; ``partitions``: held now."""
+    """The figures to export: `received` messages, `acknowledged` ones, `dead_lettered`
+    ones (counted since the bridge started); `unacknowledged`: received and not settled
+    yet; `lag`: messages of the log waiting for the group; `partitions`: held now."""
 
     received: int
     acknowledged: int
@@ -55,9 +55,9 @@ class BridgeStats:
 
 
 def refusal(refused: Iterable[Refusal], measurements: list[Measurement]) -> str | None:
-    """Why measurements of one message were refused (``None``: none were); ``refused`` is
+    """Why measurements of one message were refused (`None`: none were); `refused` is
     the receipt of that message alone, matched on ingestion ID to be sure. A measurement
-    stored rounded or cut (``TRUNCATED``) was delivered and does not count."""
+    stored rounded or cut (`TRUNCATED`) was delivered and does not count."""
     ids = {m.ingestion_id for m in measurements}
     reasons = sorted(
         {
@@ -70,12 +70,12 @@ def refusal(refused: Iterable[Refusal], measurements: list[Measurement]) -> str 
 
 
 class Bridge:
-    """Delivers a source's messages into Blockbax through ``client``, settling each after its
+    """Delivers a source's messages into Blockbax through `client`, settling each after its
     receipt.
 
-    ``await bridge.run()`` until :meth:`stop`; it returns ``True`` when everything it took was
-    settled, ``False`` when ``stop_timeout`` (seconds) passed first (the log delivers the rest
-    again, to this or another bridge).
+    `await bridge.run()` until `stop()`; it returns `True`
+    when everything it took was settled, `False` when `stop_timeout` (seconds) passed first (the
+    log delivers the rest again, to this or another bridge).
     """
 
     def __init__(self, client: _Client, source: Source, *, stop_timeout: float = 30.0) -> None:
@@ -104,11 +104,11 @@ class Bridge:
         )
 
     def stop(self) -> None:
-        """Ask :meth:`run` to stop fetching and finish (safe from a signal handler)."""
+        """Ask `run` to stop fetching and finish (safe from a signal handler)."""
         self._stopping.set()
 
     async def run(self) -> bool:
-        """Bridge until :meth:`stop`; see the class docstring."""
+        """Bridge until `stop()`; see the class docstring."""
         measurements = self._client.measurements
         if not measurements.running:
             measurements.start()
@@ -127,7 +127,7 @@ class Bridge:
             await self._source.close()
 
     async def _finish(self, settler: asyncio.Task[None]) -> bool:
-        """Wait until what was taken is settled, at most ``stop_timeout`` seconds."""
+        """Wait until what was taken is settled, at most `stop_timeout` seconds."""
         idle = asyncio.create_task(self._idle.wait())
         done, _ = await asyncio.wait(
             (idle, settler), timeout=self._stop_timeout, return_when=asyncio.FIRST_COMPLETED

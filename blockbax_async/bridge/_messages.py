@@ -1,12 +1,14 @@
 """Reading a bridged message: JSON bytes in, measurements out, or the reason it is bad.
 
-A message holds one measurement object or an array of them::
+A message holds one measurement object or an array of them:
 
-    {"ingestion_id": "Pump-1$temperature", "date": "2024-05-01T12:00:00Z", "number": 21.5}
+```json
+{"ingestion_id": "Pump-1$temperature", "date": "2024-05-01T12:00:00Z", "number": 21.5}
+```
 
-``date`` is ISO 8601 with an offset or epoch milliseconds; without it the measurement takes the
+`date` is ISO 8601 with an offset or epoch milliseconds; without it the measurement takes the
 time the log stored the message (so that a redelivery carries the same date). Exactly one of
-``number``, ``text`` or ``location`` (``{"lat": .., "lon": ..[, "alt": ..]}``). Other keys are
+`number`, `text` or `location` (`{"lat": .., "lon": ..[, "alt": ..]}`). Other keys are
 refused, so that a typo is dead-lettered instead of losing a value. Values are checked again
 by the client's queue; this module checks the shape only.
 """
@@ -26,12 +28,12 @@ _MAX_MEASUREMENTS = 10_000
 
 
 class BadMessage(ValueError):
-    """A message that can never be delivered; ``str()`` is the reason, one line."""
+    """A message that can never be delivered; `str()` is the reason, one line."""
 
 
 @attrs.frozen
 class Measurement:
-    """One measurement of a message: ``value`` is a number, a text or a location mapping."""
+    """One measurement of a message: `value` is a number, a text or a location mapping."""
 
     ingestion_id: str
     date: int | str
@@ -39,9 +41,9 @@ class Measurement:
 
 
 def parse_message(data: bytes, stored_ms: int) -> list[Measurement]:
-    """The measurements of one message; ``stored_ms`` is the date of those without one.
+    """The measurements of one message; `stored_ms` is the date of those without one.
 
-    Raises :class:`BadMessage` naming the first problem (and the item, in an array).
+    Raises `BadMessage` naming the first problem (and the item, in an array).
     """
     try:
         body = orjson.loads(data)

@@ -1,9 +1,9 @@
 """Partitions of a stream and who takes which: pure functions of subjects and members.
 
-A partitioned stream stores ``readings.Pump-1`` as ``3.readings.Pump-1``: the stream's subject
-transform puts ``{{partition(N)}}`` (a hash of the whole subject) in front, so that every
+A partitioned stream stores `readings.Pump-1` as `3.readings.Pump-1`: the stream's subject
+transform puts `{{partition(N)}}` (a hash of the whole subject) in front, so that every
 message of one subject lands in one partition, and one consumer per partition (filtered on
-``3.readings.>``) delivers it in order.
+`3.readings.>`) delivers it in order.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ _PARTITION = re.compile(r"^\{\{\s*partition\(\s*(\d+)\s*\)\s*\}\}\.(.+)$", re.IG
 
 
 def transform(subject: str, partitions: int) -> tuple[str, str]:
-    """The stream's subject transform ``(src, dest)`` that prefixes each subject matching
-    ``subject`` with its partition number (``*`` wildcards become ``{{wildcard(i)}}``)."""
+    """The stream's subject transform `(src, dest)` that prefixes each subject matching
+    `subject` with its partition number (`*` wildcards become `{{wildcard(i)}}`)."""
     tokens, wildcard = [], 0
     for token in subject.split("."):
         if token == "*":
@@ -37,8 +37,8 @@ def transform(subject: str, partitions: int) -> tuple[str, str]:
 
 
 def partitions_of(subject: str, dest: str | None) -> int:
-    """How many partitions a stream's transform ``dest`` makes of ``subject`` (1: none);
-    raises ``ValueError`` for a transform this bridge did not make."""
+    """How many partitions a stream's transform `dest` makes of `subject` (1: none);
+    raises `ValueError` for a transform this bridge did not make."""
     if dest is None:
         return 1
     found = _PARTITION.match(dest)
@@ -60,12 +60,12 @@ def original_subject(stored: str, partitions: int) -> str:
 
 
 def consumer_name(consumer: str, partitions: int, partition: int) -> str:
-    """The durable consumer of one partition: ``blockbax`` alone, or ``blockbax-3``."""
+    """The durable consumer of one partition: `blockbax` alone, or `blockbax-3`."""
     return consumer if partitions == 1 else f"{consumer}-{partition}"
 
 
 def assign(members: Collection[str], partitions: int, me: str) -> frozenset[int]:
-    """The partitions ``me`` should take when ``members`` share them: round robin over the
+    """The partitions `me` should take when `members` share them: round robin over the
     sorted member IDs, so that every member computes the same split from the same view.
 
     Views may differ for a moment (a member just joined or died); the server's pinning keeps
@@ -77,7 +77,7 @@ def assign(members: Collection[str], partitions: int, me: str) -> frozenset[int]
 
 
 def matches(pattern: str, subject: str) -> bool:
-    """Whether NATS subject ``subject`` matches ``pattern`` (``*`` one token, ``>`` the rest)."""
+    """Whether NATS subject `subject` matches `pattern` (`*` one token, `>` the rest)."""
     want, have = pattern.split("."), subject.split(".")
     for i, token in enumerate(want):
         if token == ">":

@@ -1,11 +1,11 @@
 """What the bridge needs from a log: deliveries in order per key, and ways to settle them.
 
-A source hands out :class:`Delivery` objects whose order the bridge keeps per ``key`` (the
+A source hands out `Delivery` objects whose order the bridge keeps per `key` (the
 NATS subject; a Kafka adapter would use the partition). It owns everything specific to its log:
 connecting, sharing the work between bridges, redelivery, dead-letter publishing. The bridge
 owns parsing, queueing, receipts and when to settle. A Kafka consumer-group adapter is a module
-beside ``_jetstream.py`` implementing :class:`Source`: the group coordinator assigns partitions,
-``ack`` marks an offset done (the adapter commits the contiguous prefix), ``dead_letter``
+beside `_jetstream.py` implementing `Source`: the group coordinator assigns partitions,
+`ack` marks an offset done (the adapter commits the contiguous prefix), `dead_letter`
 produces to a dead-letter topic and then counts as done.
 """
 
@@ -43,7 +43,7 @@ class Delivery(Protocol):
         """Done: the log must not deliver it again."""
 
     async def dead_letter(self, reason: str) -> None:
-        """Never deliverable: park it with ``reason`` where people can look, then settle it."""
+        """Never deliverable: park it with `reason` where people can look, then settle it."""
 
 
 class SourceStats(Protocol):
@@ -65,12 +65,12 @@ class Source(Protocol):
         """Connect, make sure the log's structures exist, and begin taking deliveries."""
 
     async def get(self, timeout: float) -> Sequence[Delivery]:
-        """The deliveries that arrived, waiting at most ``timeout`` seconds for the first
+        """The deliveries that arrived, waiting at most `timeout` seconds for the first
         (an empty list then). Order per key is the log's order."""
 
     async def stop_fetching(self) -> None:
         """Ask for nothing more, and return once nothing more can arrive: what did arrive
-        is then what :meth:`get` still returns."""
+        is then what `get` still returns."""
 
     async def close(self) -> None:
         """Hand back what this bridge held (to the others in its group) and disconnect."""

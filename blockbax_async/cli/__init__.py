@@ -1,9 +1,9 @@
-"""The command line: ``emulator``, ``demo``, ``ingest``, ``export`` and ``bridge``.
+"""The command line: `emulator`, `demo`, `ingest`, `export` and `bridge`.
 
-Credentials come from ``--base-url``, ``--project-id`` and ``--access-token``, or from
-``BLOCKBAX_BASE_URL``, ``BLOCKBAX_PROJECT_ID`` and ``BLOCKBAX_ACCESS_TOKEN``. An error prints
+Credentials come from `--base-url`, `--project-id` and `--access-token`, or from
+`BLOCKBAX_BASE_URL`, `BLOCKBAX_PROJECT_ID` and `BLOCKBAX_ACCESS_TOKEN`. An error prints
 as one line on stderr and exits with status 1; Ctrl-C exits with 130, and a closed pipe
-(``| head``) ends the command quietly. Needs the ``cli`` extra (rich).
+(`| head`) ends the command quietly. Needs the `cli` extra (rich).
 """
 
 from __future__ import annotations

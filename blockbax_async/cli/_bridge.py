@@ -1,4 +1,4 @@
-"""``bridge``: NATS JetStream into Blockbax, from :mod:`blockbax_async.bridge` (the ``nats``
+"""`bridge`: NATS JetStream into Blockbax, from `blockbax_async.bridge` (the `nats`
 extra); without the extra the command is still listed and says what to install."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ except ModuleNotFoundError as missing:
         raise
 
     def add_bridge_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-        """List ``bridge``, taking any options, so that running it names the extra."""
+        """List `bridge`, taking any options, so that running it names the extra."""
         bridge = commands.add_parser("bridge", help=f"NATS JetStream into Blockbax ({_MISSING})")
         bridge.set_defaults(any_options=True)
 

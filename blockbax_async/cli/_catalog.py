@@ -25,8 +25,8 @@ _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 
 @attrs.frozen
 class Target:
-    """The metric behind an ingestion ID: its ``data_type`` (``None``: not known here, the
-    server checks) and a ``name`` to show."""
+    """The metric behind an ingestion ID: its `data_type` (`None`: not known here, the
+    server checks) and a `name` to show."""
 
     data_type: str | None
     name: str
@@ -59,7 +59,7 @@ class Catalog:
 
     @classmethod
     async def load(cls, client: AsyncClient) -> Catalog:
-        """Every subject and metric of the project behind ``client``."""
+        """Every subject and metric of the project behind `client`."""
         subjects, metrics = await asyncio.gather(
             client.subjects.list().collect(),
             client.metrics.list().collect(),
@@ -67,8 +67,8 @@ class Catalog:
         return cls(subjects, metrics)
 
     def target(self, ingestion_id: str, create_subjects: bool) -> Target | str:
-        """The metric behind ``ingestion_id``, or why it cannot take measurements. With
-        ``create_subjects``, an unknown ``<subject>$<metric external ID>`` is let through
+        """The metric behind `ingestion_id`, or why it cannot take measurements. With
+        `create_subjects`, an unknown `<subject>$<metric external ID>` is let through
         when the metric exists (the subject is created when the server names it)."""
         found = self.targets.get(ingestion_id)
         if found is not None:
@@ -83,15 +83,15 @@ class Catalog:
         return Target(types.pop() if len(types) == 1 else None, metrics[0].name)
 
     def subject_ids(self, key: str) -> list[str]:
-        """Ids of the subjects whose id or external ID is ``key``."""
+        """Ids of the subjects whose id or external ID is `key`."""
         return [s.id or "" for s in self.subjects if key in (s.id, s.external_id)]
 
     def metric_ids(self, key: str) -> list[str]:
-        """Ids of the metrics whose id or external ID is ``key``."""
+        """Ids of the metrics whose id or external ID is `key`."""
         return [m.id or "" for m in self.metrics if key in (m.id, m.external_id)]
 
     def series_of(self, ingestion_id: str) -> tuple[str, str] | None:
-        """``(subject id, metric id)`` of an ingestion ID, when a subject has it."""
+        """`(subject id, metric id)` of an ingestion ID, when a subject has it."""
         by_id = {metric.id: metric for metric in self.metrics}
         for subject in self.subjects:
             for entry in subject.ingestion_ids:
@@ -103,7 +103,7 @@ class Catalog:
 
 
 def measurement(record: Record, target: Target, delimiter: str | None) -> dict[str, Any] | BadRow:
-    """The keywords of ``measurements.put()`` for ``record``, read by the data type of its
+    """The keywords of `measurements.put()` for `record`, read by the data type of its
     metric, or the row refused with a reason."""
     kind, value, data_type = record.kind, record.value, target.data_type
     if kind == "value" and isinstance(record.raw, list):  # a CSV cell: read by the data type
@@ -125,7 +125,7 @@ def measurement(record: Record, target: Target, delimiter: str | None) -> dict[s
 
 
 def _number(text: str, delimiter: str | None) -> float | None:
-    """``text`` as a number, ``21,5`` too in files whose columns are not split by commas."""
+    """`text` as a number, `21,5` too in files whose columns are not split by commas."""
     if delimiter != "," and _DECIMAL_COMMA.match(text):
         text = text.replace(",", ".")
     try:
@@ -149,8 +149,8 @@ def _bad(record: Record, reason: str, message: str) -> BadRow:
 
 
 def checked(record: Record, values: dict[str, Any]) -> dict[str, Any] | BadRow:
-    """``values`` when the SDK's checks (those of ``measurements.put()``) pass, else the row
-    refused with their message said for a file; run in ``--dry-run`` too."""
+    """`values` when the SDK's checks (those of `measurements.put()`) pass, else the row
+    refused with their message said for a file; run in `--dry-run` too."""
     try:
         if values["date"] is not None:
             to_epoch_ms(values["date"], record.ingestion_id)

@@ -26,19 +26,19 @@ _OPTIONS = (
 
 @attrs.frozen
 class Credentials:
-    """Where and as whom to connect (the token kept out of ``repr``)."""
+    """Where and as whom to connect (the token kept out of `repr`)."""
 
     base_url: str
     project_id: str
     access_token: str = attrs.field(repr=False)
 
     def client(self, **options: Any) -> AsyncClient:
-        """A client with these credentials and ``options``."""
+        """A client with these credentials and `options`."""
         return AsyncClient(self.project_id, self.access_token, base_url=self.base_url, **options)
 
 
 def credentials(args: argparse.Namespace) -> Credentials:
-    """``base_url``, ``project_id`` and ``access_token`` from the options, else from the
+    """`base_url`, `project_id` and `access_token` from the options, else from the
     environment; a missing one is named by its option and variable."""
     found = {}
     for field, option, variable in _OPTIONS:
@@ -53,7 +53,7 @@ def credentials(args: argparse.Namespace) -> Credentials:
 
 @contextlib.asynccontextmanager
 async def connected(args: argparse.Namespace, **options: Any) -> AsyncIterator[AsyncClient]:
-    """A client on the project of ``args``, after one quick request has shown that the
+    """A client on the project of `args`, after one quick request has shown that the
     server answers and takes the token (so that a fatal failure is told before any work)."""
     given = credentials(args)
     async with given.client(max_retries=1, retry_deadline=10.0) as probe:

@@ -33,7 +33,7 @@ def stderr() -> Console:
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> Table:
-    """A plain table; columns whose name ends in ``#`` are right-aligned numbers."""
+    """A plain table; columns whose name ends in `#` are right-aligned numbers."""
     grid = Table(title=title, title_justify="left", box=None, pad_edge=False)
     for name in columns:
         numeric = name.endswith("#")
@@ -44,7 +44,7 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[str
 
 
 def count_progress(console: Console, unit: str) -> Progress:
-    """A bar counting ``unit``s done of a known total."""
+    """A bar counting `unit`s done of a known total."""
     return Progress(
         TextColumn(unit),
         BarColumn(),
@@ -75,7 +75,7 @@ class IngestProgress:
         self._delivered = self._progress.add_task("delivered", total=0, detail="")
 
     def update(self, position: int, rows: int, queued: int, delivered: int, refused: int) -> None:
-        """Show ``position`` bytes and ``rows`` read, ``delivered`` of ``queued``."""
+        """Show `position` bytes and `rows` read, `delivered` of `queued`."""
         size = f" of {filesize.decimal(self._size)}" if self._size else ""
         self._progress.update(
             self._read,

@@ -1,4 +1,4 @@
-"""``demo``: build a small project (or reuse the one an earlier run built), ingest, query
+"""`demo`: build a small project (or reuse the one an earlier run built), ingest, query
 back and print a summary."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``emulator``: serve the bundled emulator, and tell a shell how to point clients at it."""
+"""`emulator`: serve the bundled emulator, and tell a shell how to point clients at it."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ __all__ = ["env_lines", "quiet_disconnects", "serve"]
 
 
 def env_lines(base_url: str, project_id: str, api_key: str) -> list[str]:
-    """``export BLOCKBAX_...=`` lines a POSIX shell can run (values quoted as needed)."""
+    """`export BLOCKBAX_...=` lines a POSIX shell can run (values quoted as needed)."""
     return [
         f"export {name}={shlex.quote(value)}"
         for name, value in (
@@ -60,7 +60,7 @@ def _emulator(args: argparse.Namespace) -> Emulator:
 
 
 async def serve(args: argparse.Namespace) -> int:
-    """Serve until Ctrl-C; with ``--print-env``, print the export lines and exit."""
+    """Serve until Ctrl-C; with `--print-env`, print the export lines and exit."""
     if args.print_env:
         base_url = f"http://{args.host}:{args.port}"
         print("\n".join(env_lines(base_url, args.project_id, args.api_key)))

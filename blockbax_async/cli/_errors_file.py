@@ -1,6 +1,6 @@
-"""``--errors-file F``: the refused rows, as read, with their line and reason, in the format
+"""`--errors-file F`: the refused rows, as read, with their line and reason, in the format
 of the input (CSV with its header and delimiter, or JSON Lines), so that F can be fixed and
-sent again. The ``line`` and ``reason`` columns are ignored when it is read back."""
+sent again. The `line` and `reason` columns are ignored when it is read back."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ class ErrorsFile:
     @classmethod
     @contextlib.contextmanager
     def open(cls, path: Path | None, format: str, source: Source) -> Iterator[ErrorsFile]:
-        """The errors file at ``path`` (made or emptied), closed at the end; never the file
+        """The errors file at `path` (made or emptied), closed at the end; never the file
         being read."""
         if path is not None and source.path is not None and path.resolve() == source.path:
             raise ValidationError(f"--errors-file {path}: it is the file being read")

@@ -1,4 +1,4 @@
-"""``export RESOURCE``: every item of a resource, or measurement series, as JSON Lines or CSV."""
+"""`export RESOURCE`: every item of a resource, or measurement series, as JSON Lines or CSV."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ async def _records(client: AsyncClient, args: argparse.Namespace) -> AsyncIterat
 def series_wanted(
     catalog: Catalog, args: argparse.Namespace, ranged: bool
 ) -> list[tuple[list[str], list[str]]]:
-    """``(subject ids, metric ids)`` of each search to make: one per series with a date range
+    """`(subject ids, metric ids)` of each search to make: one per series with a date range
     (the API reads one series at a time then), else one for all subjects and metrics."""
     pairs = []
     for ingestion_id in args.ingestion_id:

@@ -1,13 +1,13 @@
 """Measurement files as people have them: CSV or JSON Lines, plain or gzipped, from a path or
-from stdin (``-``), with or without Excel's UTF-8 byte order mark.
+from stdin (`-`), with or without Excel's UTF-8 byte order mark.
 
-A CSV file has the header ``ingestion_id,date,value``; ``,``, ``;``, tab and ``|`` are told
-apart by the header (or given with ``--delimiter``). ``value`` is read by the data type of the
-ingestion ID's metric (a number, or a text); a ``text`` column forces a text, and ``lat``,
-``lon`` (and ``alt``) columns give a location. ``date`` is ISO 8601 with an offset (``Z`` or
-``+01:00``), epoch milliseconds, or empty for now. A JSON Lines file holds one object a line
-with ``ingestion_id`` (or ``ingestionId``), ``date`` and one of ``number``, ``location``
-(``{"lat", "lon", "alt"}``), ``text`` or ``value``. Lines are numbered as in the file (the CSV
+A CSV file has the header `ingestion_id,date,value`; `,`, `;`, tab and `|` are told
+apart by the header (or given with `--delimiter`). `value` is read by the data type of the
+ingestion ID's metric (a number, or a text); a `text` column forces a text, and `lat`,
+`lon` (and `alt`) columns give a location. `date` is ISO 8601 with an offset (`Z` or
+`+01:00`), epoch milliseconds, or empty for now. A JSON Lines file holds one object a line
+with `ingestion_id` (or `ingestionId`), `date` and one of `number`, `location`
+(`{"lat", "lon", "alt"}`), `text` or `value`. Lines are numbered as in the file (the CSV
 header is line 1); a line that is not UTF-8, not CSV or JSON, or longer than 1 MiB is reported
 by its number and the rest is read on.
 """
@@ -49,9 +49,9 @@ _BOM = b"\xef\xbb\xbf"
 
 @attrs.frozen
 class Record:
-    """One measurement as read, before it is checked against the project: ``value`` is the
-    CSV text, a JSON number, text or mapping, and ``kind`` says which column or key gave it
-    (``value``, ``number``, ``text`` or ``location``); ``raw`` is the row as read."""
+    """One measurement as read, before it is checked against the project: `value` is the
+    CSV text, a JSON number, text or mapping, and `kind` says which column or key gave it
+    (`value`, `number`, `text` or `location`); `raw` is the row as read."""
 
     line: int
     ingestion_id: str
@@ -63,8 +63,8 @@ class Record:
 
 @attrs.frozen
 class BadRow:
-    """A row refused before sending: ``reason`` is its group in the report, ``message`` the
-    detail, ``raw`` the row as read (for the errors file)."""
+    """A row refused before sending: `reason` is its group in the report, `message` the
+    detail, `raw` the row as read (for the errors file)."""
 
     line: int | None
     reason: str
@@ -75,7 +75,7 @@ class BadRow:
 
 class Source:
     """The lines of a file (or of stdin) as bytes, bounded in length, with the position
-    reached for the progress bar. Gzip is told by its magic bytes, so ``-`` may be gzipped."""
+    reached for the progress bar. Gzip is told by its magic bytes, so `-` may be gzipped."""
 
     def __init__(
         self, raw: IO[bytes], name: str, size: int | None, path: Path | None = None
@@ -101,7 +101,7 @@ class Source:
         return self._read
 
     def lines(self) -> Iterator[str]:
-        """Decoded lines; one that is not UTF-8 or too long is noted in ``bad_lines`` (and
+        """Decoded lines; one that is not UTF-8 or too long is noted in `bad_lines` (and
         given with U+FFFD for its bad bytes, or empty), so that readers keep counting lines."""
         try:
             for number, data in enumerate(self._chunks(), start=1):
@@ -158,7 +158,7 @@ def _first_line(data: bytes) -> bytes:
 
 
 def open_source(path: str) -> Source:
-    """The file at ``path``, or stdin for ``-``; a missing file is a ``ValidationError``."""
+    """The file at `path`, or stdin for `-`; a missing file is a `ValidationError`."""
     if path == "-":
         return Source(sys.stdin.buffer, "stdin", None)
     file = Path(path)
@@ -168,7 +168,7 @@ def open_source(path: str) -> Source:
 
 
 def file_format(path: str, given: str | None) -> str:
-    """``csv`` or ``jsonl``: as given, else by the name (stdin and ``.gz`` looked through)."""
+    """`csv` or `jsonl`: as given, else by the name (stdin and `.gz` looked through)."""
     if given:
         return given
     name = path.lower().removesuffix(".gz")
@@ -176,14 +176,14 @@ def file_format(path: str, given: str | None) -> str:
 
 
 def read_records(source: Source, format: str, delimiter: str | None) -> Iterator[Record | BadRow]:
-    """The rows of ``source`` as records, or bad rows naming their line."""
+    """The rows of `source` as records, or bad rows naming their line."""
     if format == "jsonl":
         return _read_jsonl(source.lines(), source.bad_lines)
     return _read_csv(source, delimiter)
 
 
 def sniff_delimiter(header: str) -> str:
-    """The delimiter that splits ``header`` into a column named ``ingestion_id``."""
+    """The delimiter that splits `header` into a column named `ingestion_id`."""
     for delimiter in DELIMITERS.values():
         if "ingestion_id" in (column.strip() for column in header.split(delimiter)):
             return delimiter
@@ -284,7 +284,7 @@ def _json_record(line: int, text: str) -> Record | BadRow:
 
 
 def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested objects as dotted keys (``location.lat``); lists as JSON text."""
+    """Nested objects as dotted keys (`location.lat`); lists as JSON text."""
     flat: dict[str, Any] = {}
     for key, value in data.items():
         if isinstance(value, dict):

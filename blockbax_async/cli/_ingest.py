@@ -1,4 +1,4 @@
-"""``ingest FILE``: stream a file of measurements to Blockbax.
+"""`ingest FILE`: stream a file of measurements to Blockbax.
 
 Rows are checked against the project before they are sent (the metric's data type behind
 each ingestion ID, the API's limits), so that a bad row is named by its line rather than
@@ -86,7 +86,7 @@ class _Run:
         return 1 if self.refusals.total or len(measurements) else 0
 
     async def _interruptible(self, work: Awaitable[None]) -> bool:
-        """Run ``work`` until done, a fatal failure or Ctrl-C; returns whether interrupted."""
+        """Run `work` until done, a fatal failure or Ctrl-C; returns whether interrupted."""
         self.working = asyncio.ensure_future(work)
         interrupted = False
 
@@ -210,8 +210,8 @@ class _Run:
 
 @contextlib.contextmanager
 def _on_sigint(handler: Any) -> Iterator[None]:
-    """Call ``handler`` on the first Ctrl-C; a second one interrupts as usual. Where the
-    loop cannot take signal handlers (Windows), Ctrl-C raises ``KeyboardInterrupt``."""
+    """Call `handler` on the first Ctrl-C; a second one interrupts as usual. Where the
+    loop cannot take signal handlers (Windows), Ctrl-C raises `KeyboardInterrupt`."""
     loop = asyncio.get_running_loop()
 
     def once() -> None:

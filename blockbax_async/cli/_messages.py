@@ -36,7 +36,7 @@ _COMPILED = [(re.compile(pattern), new) for pattern, new in _PHRASES]
 
 
 def cli_speak(message: str) -> str:
-    """``message`` with its Python advice (``datetime.now(timezone.utc)``, ``round(x, 8)``)
+    """`message` with its Python advice (`datetime.now(timezone.utc)`, `round(x, 8)`)
     replaced by what to write in a file."""
     for pattern, new in _COMPILED:
         message = pattern.sub(new, message)
@@ -44,13 +44,13 @@ def cli_speak(message: str) -> str:
 
 
 def host_of(base_url: str) -> str:
-    """``host:port`` of a base URL, as people name a server."""
+    """`host:port` of a base URL, as people name a server."""
     parts = urlsplit(base_url)
     return parts.netloc or base_url
 
 
 def fatal_cause(error: BaseException, base_url: str, project_id: str) -> str | None:
-    """One line naming why nothing more can be sent, or ``None`` when ``error`` is not fatal
+    """One line naming why nothing more can be sent, or `None` when `error` is not fatal
     (a refused batch, a transient failure that retries may overcome)."""
     host = host_of(base_url)
     if isinstance(error, AuthenticationError):
@@ -76,12 +76,12 @@ def fatal_cause(error: BaseException, base_url: str, project_id: str) -> str | N
 
 
 def is_fatal(error: BaseException) -> bool:
-    """Whether ``error`` means that nothing more can be sent (see :func:`fatal_cause`)."""
+    """Whether `error` means that nothing more can be sent (see `fatal_cause`)."""
     return fatal_cause(error, "", "") is not None
 
 
 def _reason(error: BaseException) -> str:
-    """What the system said (``connection refused``), found down the chain of causes."""
+    """What the system said (`connection refused`), found down the chain of causes."""
     seen: BaseException | None = error
     while seen is not None:
         if isinstance(seen, OSError) and seen.errno:

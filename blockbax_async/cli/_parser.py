@@ -1,4 +1,4 @@
-"""The options of every command, with their defaults shown in ``--help``."""
+"""The options of every command, with their defaults shown in `--help`."""
 
 from __future__ import annotations
 

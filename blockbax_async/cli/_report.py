@@ -1,4 +1,4 @@
-"""The refusal report of ``ingest``: refused measurements grouped by reason, each group with
+"""The refusal report of `ingest`: refused measurements grouped by reason, each group with
 its count, at most ten ingestion IDs (or lines) and what to do about it."""
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ _SERVER_REASONS = {
 
 @attrs.frozen
 class Group:
-    """One reason: how many measurements, up to ``EXAMPLES`` ingestion IDs (or lines),
+    """One reason: how many measurements, up to `EXAMPLES` ingestion IDs (or lines),
     how many more there are, and a hint."""
 
     reason: str
@@ -67,8 +67,8 @@ class Refusals:
     truncated: dict[str, None] = attrs.Factory(dict)
 
     def add(self, reason: str, key: str, count: int = 1) -> None:
-        """Count ``count`` measurements refused for ``reason``, of ``key`` (an ingestion ID,
-        or ``line N`` for a row without one)."""
+        """Count `count` measurements refused for `reason`, of `key` (an ingestion ID,
+        or `line N` for a row without one)."""
         tally = self.by_reason.setdefault(reason, _Tally())
         tally.count += count
         tally.keys.setdefault(key, None)

@@ -1,5 +1,5 @@
-"""``/alarms``: read only, with activity logs. Tests seed alarms, their logs and the
-accounts the logs name (:mod:`blockbax_async.emulator.seed`)."""
+"""`/alarms`: read only, with activity logs. Tests seed alarms, their logs and the
+accounts the logs name ([`blockbax_async.emulator.seed`][blockbax_async.emulator.seed])."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ ALARM_SORTS = ("id", "createdDate", "updatedDate", "priority", "status", "subjec
 
 
 def select_alarms(state: State, query: dict[str, str]) -> list[dict[str, Any]]:
-    """The alarms a search with ``query`` finds, in its ``sort`` order (by id by default)."""
+    """The alarms a search with `query` finds, in its `sort` order (by id by default)."""
     start, end = query_date(query, "fromDate"), query_date(query, "toDate")
     type_ids = id_list(query, "subjectTypeIds")
     subjects = state.collection("subjects")
@@ -51,7 +51,7 @@ def select_alarms(state: State, query: dict[str, str]) -> list[dict[str, Any]]:
 
 
 def find_alarm(state: State, alarm_id: str) -> dict[str, Any]:
-    """The alarm with this id (stored under ``str(id)``, or under the int as seeded)."""
+    """The alarm with this id (stored under `str(id)`, or under the int as seeded)."""
     alarms = state.collection("alarms")
     alarm = alarms.get(alarm_id)
     if alarm is None:
@@ -62,7 +62,7 @@ def find_alarm(state: State, alarm_id: str) -> dict[str, Any]:
 
 
 def activity_of(state: State, alarm: dict[str, Any]) -> dict[str, Any]:
-    """``{"result": logs newest first, "metadata": {account id: {"caption"}}}``."""
+    """`{"result": logs newest first, "metadata": {account id: {"caption"}}}`."""
     logs = [
         {k: v for k, v in log.items() if k != "alarmId"}
         for log in state.collection("alarmActivityLogs").values()

@@ -1,6 +1,6 @@
 """Body checks shared by the emulator's collections, as the API (a Jackson server) reads JSON.
 
-Numbers may come as JSON numbers or as numeric strings (``"21.5"``: the official SDK sends
+Numbers may come as JSON numbers or as numeric strings (`"21.5"`: the official SDK sends
 decimals that way, and Jackson coerces them); they are stored as numbers, as the API answers.
 """
 
@@ -44,8 +44,8 @@ _IMAGE_TYPES = (("iVBOR", "png"), ("/9j/", "jpeg"), ("R0lGOD", "gif"))
 
 
 def number(value: Any, where: str) -> int | float:
-    """A JSON number, or a numeric string read as Jackson reads it; :class:`Invalid`
-    (400) for anything else."""
+    """A JSON number, or a numeric string read as Jackson reads it;
+    [`Invalid`][blockbax_async.emulator.Invalid] (400) for anything else."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value
     if isinstance(value, str) and _NUMERIC.fullmatch(value):
@@ -55,7 +55,7 @@ def number(value: Any, where: str) -> int | float:
 
 
 def location(value: Any, where: str) -> dict[str, Any]:
-    """``{"lat", "lon"[, "alt"]}`` with numbers in range (numeric strings read as numbers)."""
+    """`{"lat", "lon"[, "alt"]}` with numbers in range (numeric strings read as numbers)."""
     if not isinstance(value, dict):
         raise fail(f"{where}: must be an object with lat and lon")
     out = {}
@@ -113,9 +113,9 @@ def _value(data_type: str, value: Any, where: str) -> Any:
 def property_value(
     state: State, property_type_id: str, data_type: str, given: dict[str, Any], where: str
 ) -> dict[str, Any]:
-    """A value of a property type as stored: ``{"id", kind: value[, "caption"]}``, checked
-    for ``data_type``. Uploaded image data becomes an ``imagePath`` in the reference's format
-    ``/projects/{projectId}/propertyTypes/{propertyTypeId}/values/{valueId}/files/{file}``."""
+    """A value of a property type as stored: `{"id", kind: value[, "caption"]}`, checked
+    for `data_type`. Uploaded image data becomes an `imagePath` in the reference's format
+    `/projects/{projectId}/propertyTypes/{propertyTypeId}/values/{valueId}/files/{file}`."""
     field = VALUE_FIELD[data_type]
     if given.get(field) is None:
         raise fail(f"{where}.{field}: required for {data_type}")
@@ -146,7 +146,7 @@ def unique_external_id(
     current: dict[str, Any] | None,
     scope: str | None = None,
 ) -> None:
-    """400 when another item of ``segment`` (within ``scope``) has the body's external ID."""
+    """400 when another item of `segment` (within `scope`) has the body's external ID."""
     for item in state.collection(segment).values():
         if item is current or item.get("externalId") != body["externalId"]:
             continue
@@ -155,14 +155,14 @@ def unique_external_id(
 
 
 def existing(state: State, segment: str, item_id: Any, field: str) -> dict[str, Any]:
-    """The stored item ``item_id`` of ``segment`` that ``field`` refers to, else 400."""
+    """The stored item `item_id` of `segment` that `field` refers to, else 400."""
     if not isinstance(item_id, str) or item_id not in state.collection(segment):
         raise fail(f"{field}: no {segment} item with id {item_id!r}")
     return state.collection(segment)[item_id]
 
 
 def optional(body: dict[str, Any], field: str, kind: type | tuple[type, ...]) -> Any:
-    """The value of an optional field, checked for ``kind`` when given."""
+    """The value of an optional field, checked for `kind` when given."""
     value = body.get(field)
     if value is not None and (
         not isinstance(value, kind) or (isinstance(value, bool) and kind is int)
@@ -180,7 +180,7 @@ def choice(body: dict[str, Any], field: str, allowed: Iterable[str], where: str 
 
 
 def list_field(body: dict[str, Any], field: str, required: bool = False) -> list[Any]:
-    """The value of a list field (``[]`` when an optional one is absent)."""
+    """The value of a list field (`[]` when an optional one is absent)."""
     value = body.get(field)
     if value is None and not required:
         return []
@@ -190,7 +190,7 @@ def list_field(body: dict[str, Any], field: str, required: bool = False) -> list
 
 
 def subject_filter(value: Any) -> dict[str, Any]:
-    """A checked ``subjectFilter`` (``include`` and ``exclude``), as event triggers and
+    """A checked `subjectFilter` (`include` and `exclude`), as event triggers and
     webhooks take it."""
     if not isinstance(value, dict):
         raise fail("subjectFilter: must be an object")

@@ -35,10 +35,10 @@ Test = Callable[[dict[str, Any]], bool]
 
 @attrs.frozen
 class Collection(ResourceSpec):
-    """A :class:`ResourceSpec` with hooks that need the whole state: ``select`` answers a
-    search (filters and order), ``written`` and ``deleted`` keep other collections in step
-    (the derived ingestion IDs of subjects follow their metrics). Whatever changes stored
-    items calls ``state.touch()``."""
+    """A [`ResourceSpec`][blockbax_async.emulator.ResourceSpec] with hooks that need the whole
+    state: `select` answers a search (filters and order), `written` and `deleted` keep other
+    collections in step (the derived ingestion IDs of subjects follow their metrics). Whatever
+    changes stored items calls `state.touch()`."""
 
     select: Selector | None = None
     written: Hook | None = None
@@ -50,46 +50,46 @@ def _contains(value: Any, needle: str) -> bool:
 
 
 def search(state: State, segment: str, tests: Iterable[Test | None]) -> list[dict[str, Any]]:
-    """The items of ``segment`` that pass every test given (``None`` tests are skipped)."""
+    """The items of `segment` that pass every test given (`None` tests are skipped)."""
     return keep(state.collection(segment).values(), tests)
 
 
 def name_test(query: dict[str, str]) -> Test | None:
-    """``name``: a case-insensitive part of the item's name."""
+    """`name`: a case-insensitive part of the item's name."""
     name = query.get("name")
     return None if name is None else lambda item: _contains(item.get("name"), name)
 
 
 def external_id_test(query: dict[str, str]) -> Test | None:
-    """``externalId``: the item's external ID, exactly."""
+    """`externalId`: the item's external ID, exactly."""
     external_id = query.get("externalId")
     return None if external_id is None else lambda item: item.get("externalId") == external_id
 
 
 def in_test(query: dict[str, str], key: str, field: str) -> Test | None:
-    """``key``: comma-separated ids, one of which is the item's ``field``."""
+    """`key`: comma-separated ids, one of which is the item's `field`."""
     ids = id_list(query, key)
     return None if ids is None else lambda item: item.get(field) in ids
 
 
 def keep(items: Iterable[dict[str, Any]], tests: Iterable[Test | None]) -> list[dict[str, Any]]:
-    """The ``items`` that pass every test given (``None`` tests are skipped)."""
+    """The `items` that pass every test given (`None` tests are skipped)."""
     active = [test for test in tests if test is not None]
     return [item for item in items if all(test(item) for test in active)]
 
 
 def member_test(ids: set[str] | None, field: str) -> Test | None:
-    """The item's ``field`` is one of ``ids`` (no test when ``ids`` is ``None``)."""
+    """The item's `field` is one of `ids` (no test when `ids` is `None`)."""
     return None if ids is None else lambda item: item.get(field) in ids
 
 
 def equals_test(value: bool | None, test: Test) -> Test | None:
-    """``test`` gives ``value`` (no test when ``value`` is ``None``)."""
+    """`test` gives `value` (no test when `value` is `None`)."""
     return None if value is None else lambda item: test(item) == value
 
 
 def subject_values_test(state: State, query: dict[str, str]) -> Test | None:
-    """``propertyValueIds``: the item's subject has the property values asked for."""
+    """`propertyValueIds`: the item's subject has the property values asked for."""
     clauses = property_value_clauses(query)
     if clauses is None:
         return None
@@ -98,7 +98,7 @@ def subject_values_test(state: State, query: dict[str, str]) -> Test | None:
 
 
 def select_named(segment: str) -> Selector:
-    """A search of ``segment`` by ``name`` only."""
+    """A search of `segment` by `name` only."""
 
     def select(state: State, query: dict[str, str]) -> list[dict[str, Any]]:
         return search(state, segment, [name_test(query)])
@@ -107,7 +107,7 @@ def select_named(segment: str) -> Selector:
 
 
 def add_crud_routes(host: Host, spec: ResourceSpec, app: web.Application) -> None:
-    """Register search, get and (when writable) create, update and delete of ``spec``."""
+    """Register search, get and (when writable) create, update and delete of `spec`."""
     hooks = spec if isinstance(spec, Collection) else Collection(spec.segment, spec.validate)
 
     def items() -> dict[str, dict[str, Any]]:

@@ -1,9 +1,9 @@
-"""``/eventTriggers``: event triggers and their rule tree (checked, never evaluated).
+"""`/eventTriggers`: event triggers and their rule tree (checked, never evaluated).
 
-The reference documents ``evaluationTrigger`` (``INPUT_METRICS`` or ``SUBJECT_METRICS``);
-the official SDK 1.8.1 sends and requires an ``evaluationTriggers`` object instead. Either is
+The reference documents `evaluationTrigger` (`INPUT_METRICS` or `SUBJECT_METRICS`);
+the official SDK 1.8.1 sends and requires an `evaluationTriggers` object instead. Either is
 accepted (the object wins when a body has both, as an official update re-sends the field it
-got back) and both are answered, with the deprecated ``latestVersion`` and ``archived``.
+got back) and both are answered, with the deprecated `latestVersion` and `archived`.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def _condition_set(value: Any, where: str) -> dict[str, Any]:
 
 
 def evaluation_triggers(trigger: str) -> dict[str, Any]:
-    """The ``evaluationTriggers`` object that says what ``evaluationTrigger`` says."""
+    """The `evaluationTriggers` object that says what `evaluationTrigger` says."""
     other = trigger == "SUBJECT_METRICS"
     return {"newMeasurement": {"fromInputMetrics": True, "fromOtherMetrics": other}}
 

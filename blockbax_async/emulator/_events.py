@@ -1,5 +1,5 @@
-"""``/events``: read only. The emulator evaluates no triggers, so tests seed events into the
-state (:func:`blockbax_async.emulator.seed.event`)."""
+"""`/events`: read only. The emulator evaluates no triggers, so tests seed events into the
+state ([`blockbax_async.emulator.seed.event`][blockbax_async.emulator.seed.event])."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ EVENT_SORTS = ("startDate", "endDate", "id", "eventLevel", "subjectId", "eventTr
 
 
 def select_events(state: State, query: dict[str, str]) -> list[dict[str, Any]]:
-    """The events a search with ``query`` finds, in its ``sort`` order."""
+    """The events a search with `query` finds, in its `sort` order."""
     start, end = query_date(query, "fromDate"), query_date(query, "toDate")
     only_new = flag(query, "onlyNew")
 

@@ -25,7 +25,7 @@ def json_response(
 
 
 def error_response(status: int, message: str, details: list[str] | None = None) -> web.Response:
-    """An error answer: ``{"status", "message"[, "details"]}``."""
+    """An error answer: `{"status", "message"[, "details"]}`."""
     body: dict[str, Any] = {"status": status, "message": message}
     if details:
         body["details"] = details
@@ -41,7 +41,7 @@ async def read_json(request: web.Request) -> Any:
 
 
 def page_of(items: list[dict[str, Any]], query: dict[str, str]) -> dict[str, Any]:
-    """Slice a listing by ``page`` and ``size`` as the API does, with the total ``count``."""
+    """Slice a listing by `page` and `size` as the API does, with the total `count`."""
     try:
         page = int(query.get("page", "0"))
         size = int(query.get("size", "20"))

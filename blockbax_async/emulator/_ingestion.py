@@ -1,9 +1,9 @@
 """Which subject holds which ingestion IDs.
 
-A metric mapped at level ``OWN`` has its ingestion IDs on the subjects of its own type; one
-mapped at ``CHILD`` has them on the children of those subjects (so that a child can move to
+A metric mapped at level `OWN` has its ingestion IDs on the subjects of its own type; one
+mapped at `CHILD` has them on the children of those subjects (so that a child can move to
 another parent and keep its ingestion ID). Derived ingestion IDs are
-``<holder's externalId>$<metric's externalId>``.
+`<holder's externalId>$<metric's externalId>`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ __all__ = ["derived", "held_metrics", "ingestion_ids", "metric_deleted", "metric
 
 
 def derived(subject: dict[str, Any], metric: dict[str, Any]) -> str:
-    """The derived ingestion ID of ``metric`` held by ``subject``."""
+    """The derived ingestion ID of `metric` held by `subject`."""
     return f"{subject['externalId']}${metric['externalId']}"
 
 
@@ -27,8 +27,8 @@ def _is_child_mapped(metric: dict[str, Any]) -> bool:
 
 
 def held_metrics(state: State, subject: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The ingested metrics whose ingestion IDs ``subject`` holds, by id: the ``OWN`` ones
-    of its type and the ``CHILD`` ones of its parent's type."""
+    """The ingested metrics whose ingestion IDs `subject` holds, by id: the `OWN` ones
+    of its type and the `CHILD` ones of its parent's type."""
     subjects = state.collection("subjects")
     parent = subjects.get(subject.get("parentSubjectId") or "")
     parent_type = parent["subjectTypeId"] if parent is not None else None
@@ -54,7 +54,7 @@ def _holds(state: State, subject: dict[str, Any], metric: dict[str, Any]) -> boo
 def ingestion_ids(
     state: State, body: dict[str, Any], subject: dict[str, Any], current: dict[str, Any] | None
 ) -> list[dict[str, Any]]:
-    """The ``ingestionIds`` to store for ``subject`` (its checked fields so far) from the
+    """The `ingestionIds` to store for `subject` (its checked fields so far) from the
     body's entries: one per held metric, derived unless the body names a custom one."""
     metrics = held_metrics(state, subject)
     given: dict[str, dict[str, Any]] = {}

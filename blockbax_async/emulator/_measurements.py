@@ -1,7 +1,7 @@
-"""``POST`` and ``GET /measurements`` of the emulator, checked the way the API checks them.
+"""`POST` and `GET /measurements` of the emulator, checked the way the API checks them.
 
-Stored measurements live in ``State.measurements`` per ingestion ID, in arrival order, as
-``{"date": <epoch ms>, "number" | "location" | "text": <value>}``. A measurement with the
+Stored measurements live in `State.measurements` per ingestion ID, in arrival order, as
+`{"date": <epoch ms>, "number" | "location" | "text": <value>}`. A measurement with the
 date of a stored one of the same ingestion ID replaces it in place, as the API overwrites.
 
 This handler is the benchmark target of the ingestion code, so it stays lean: one orjson
@@ -122,7 +122,7 @@ def _date(value: Any, now: int) -> int | None:
 
 
 def _measurement(item: Any, kind: str | None, now: int) -> tuple[int, dict[str, Any] | None]:
-    """(status, measurement to store) of one sent measurement; ``kind`` is the metric's."""
+    """(status, measurement to store) of one sent measurement; `kind` is the metric's."""
     if item.__class__ is not dict:
         return _INVALID, None
     date = item.get("date")
@@ -186,7 +186,7 @@ class _Store:
         self._positions: dict[str, tuple[list[dict[str, Any]], dict[int, int]]] = {}
 
     def kinds(self) -> dict[str, str | None]:
-        """``{ingestion_id: "number" | "location" | "text" | None}`` of every subject."""
+        """`{ingestion_id: "number" | "location" | "text" | None}` of every subject."""
         state = self.state
         if self._kinds[0] != state.version:
             metrics = state.collection("metrics")
@@ -199,7 +199,7 @@ class _Store:
         return self._kinds[1]
 
     def positions(self, ingestion_id: str) -> tuple[list[dict[str, Any]], dict[int, int]]:
-        """The stored list of ``ingestion_id`` and its ``{date: index}``, rebuilt when the
+        """The stored list of `ingestion_id` and its `{date: index}`, rebuilt when the
         list was replaced or changed by someone else (a test clearing the store)."""
         stored = self.state.measurements.get(ingestion_id)
         cached = self._positions.get(ingestion_id)
@@ -219,7 +219,7 @@ class _Store:
         # The platform's time rules, an option (Emulator.time_rules): a measurement dated at or
         # before the latest of its series, or more than an hour ahead, is answered as ingested
         # and not kept; Emulator.not_retained counts them.
-        rules = getattr(self.emulator, "time_rules", False)
+        rules = self.emulator.time_rules
         latest: int | None = None
         dropped = 0
         ingested = 0
@@ -293,8 +293,7 @@ class _Store:
                     stored[at] = measurement
                 ingested += 1
         if dropped:
-            counted = getattr(self.emulator, "not_retained", 0) + dropped
-            setattr(self.emulator, "not_retained", counted)  # noqa: B010 (not on Host yet)
+            self.emulator.not_retained += dropped
         answer: dict[str, Any] = {"numberOfIngestedMeasurements": ingested}
         details = [
             template.format(", ".join(ids))
@@ -312,7 +311,7 @@ class _Store:
         return 207, answer
 
     def search(self, query: dict[str, str]) -> dict[str, Any]:
-        """The answer to ``GET /measurements`` with ``query``."""
+        """The answer to `GET /measurements` with `query`."""
         subject_ids, metric_ids = _ids(query.get("subjectIds")), _ids(query.get("metricIds"))
         start, end = _query_date(query, "fromDate"), _query_date(query, "toDate")
         ranged = start is not None or end is not None
@@ -389,8 +388,8 @@ def _select(
     *,
     descending: bool,
 ) -> list[dict[str, Any]]:
-    """Measurements in ``[start, end)`` in date order, at most ``size``; without a range,
-    the latest ``size`` (default 1), as the API answers."""
+    """Measurements in `[start, end)` in date order, at most `size`; without a range,
+    the latest `size` (default 1), as the API answers."""
     ordered = sorted(stored, key=lambda m: m["date"], reverse=descending)
     if start is None and end is None:
         latest = ordered[: size or 1] if descending else ordered[-(size or 1) :]
@@ -402,7 +401,7 @@ def _select(
 
 
 def add_measurement_routes(emulator: Host, app: web.Application) -> None:
-    """Register ``POST`` and ``GET /measurements`` on ``app``."""
+    """Register `POST` and `GET /measurements` on `app`."""
     stores = [_Store(emulator)]
 
     def store() -> _Store:

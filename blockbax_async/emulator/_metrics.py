@@ -1,5 +1,5 @@
-"""``/metrics``: metrics of a subject type; writing one keeps the subjects' ingestion IDs in
-step (see :mod:`._ingestion`)."""
+"""`/metrics`: metrics of a subject type; writing one keeps the subjects' ingestion IDs in
+step (see `_ingestion`)."""
 
 from __future__ import annotations
 

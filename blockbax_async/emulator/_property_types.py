@@ -1,9 +1,9 @@
-"""``/propertyTypes``: property types and their values.
+"""`/propertyTypes`: property types and their values.
 
 A caption is required for the predefined values of locations, map layers and images, and
 only predefined values may have one. Values of a property type without predefined values are
 created from subjects, never here: an update may only send back the ones it has (or leave
-``values`` out to keep them).
+`values` out to keep them).
 """
 
 from __future__ import annotations

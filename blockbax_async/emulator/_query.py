@@ -31,7 +31,7 @@ def fail(detail: str) -> Invalid:
 
 
 def id_list(query: dict[str, str], key: str) -> set[str] | None:
-    """The comma-separated ids of ``key``, or ``None`` when absent."""
+    """The comma-separated ids of `key`, or `None` when absent."""
     raw = query.get(key)
     if raw is None:
         return None
@@ -39,7 +39,7 @@ def id_list(query: dict[str, str], key: str) -> set[str] | None:
 
 
 def choices(query: dict[str, str], key: str, allowed: tuple[str, ...]) -> set[str] | None:
-    """The comma-separated values of ``key`` (any case), each one of ``allowed``; ``None``
+    """The comma-separated values of `key` (any case), each one of `allowed`; `None`
     when absent."""
     values = id_list(query, key)
     if values is None:
@@ -51,7 +51,7 @@ def choices(query: dict[str, str], key: str, allowed: tuple[str, ...]) -> set[st
 
 
 def flag(query: dict[str, str], key: str) -> bool | None:
-    """A boolean parameter (``true``/``false`` in any case), or ``None`` when absent."""
+    """A boolean parameter (`true`/`false` in any case), or `None` when absent."""
     raw = query.get(key)
     if raw is None:
         return None
@@ -61,15 +61,15 @@ def flag(query: dict[str, str], key: str) -> bool | None:
 
 
 def parse_date(value: str) -> datetime:
-    """A stored or queried ISO 8601 date (``Z``, ``+0000``, ``+00:00``; naive is UTC), on
-    every supported Python (3.10's ``fromisoformat`` reads neither ``Z`` nor ``+0000``)."""
+    """A stored or queried ISO 8601 date (`Z`, `+0000`, `+00:00`; naive is UTC), on
+    every supported Python (3.10's `fromisoformat` reads neither `Z` nor `+0000`)."""
     if not isinstance(value, str):
         raise ValueError(f"not an ISO 8601 date: {value!r}")
     return _parse_date(value)
 
 
 def query_date(query: dict[str, str], key: str) -> datetime | None:
-    """A date parameter, or ``None`` when absent; 400 when it is not ISO 8601."""
+    """A date parameter, or `None` when absent; 400 when it is not ISO 8601."""
     raw = query.get(key)
     if raw is None:
         return None
@@ -80,7 +80,7 @@ def query_date(query: dict[str, str], key: str) -> datetime | None:
 
 
 def property_value_clauses(query: dict[str, str]) -> list[set[str]] | None:
-    """``propertyValueIds``: ``;`` separates clauses that must all hold, ``,`` alternatives."""
+    """`propertyValueIds`: `;` separates clauses that must all hold, `,` alternatives."""
     raw = query.get("propertyValueIds")
     if raw is None:
         return None
@@ -93,7 +93,7 @@ def property_value_clauses(query: dict[str, str]) -> list[set[str]] | None:
 
 
 def has_property_values(subject: dict[str, Any] | None, clauses: list[set[str]]) -> bool:
-    """Whether ``subject`` has, for every clause, one of its property values."""
+    """Whether `subject` has, for every clause, one of its property values."""
     if subject is None:
         return False
     held = {p.get("valueId") for p in subject.get("properties") or ()}
@@ -101,7 +101,7 @@ def has_property_values(subject: dict[str, Any] | None, clauses: list[set[str]])
 
 
 def query_of(request: web.Request) -> dict[str, str]:
-    """The query of ``request``; a repeated parameter (``a=1&a=2``, as the official SDK sends
+    """The query of `request`; a repeated parameter (`a=1&a=2`, as the official SDK sends
     lists) reads as its comma-joined values."""
     query = request.query
     return {key: ",".join(query.getall(key)) for key in query.keys()}
@@ -110,8 +110,8 @@ def query_of(request: web.Request) -> dict[str, str]:
 def sort_items(
     items: list[dict[str, Any]], sort: str, fields: Iterable[str], dates: Iterable[str] = ()
 ) -> list[dict[str, Any]]:
-    """``items`` ordered by ``sort`` (``"field"`` or ``"field,asc|desc"``); missing values
-    come last in ascending order, first in descending. 400 for a field not in ``fields``."""
+    """`items` ordered by `sort` (`"field"` or `"field,asc|desc"`); missing values
+    come last in ascending order, first in descending. 400 for a field not in `fields`."""
     field, _, direction = sort.partition(",")
     direction = (direction or "asc").lower()
     if field not in fields or direction not in ("asc", "desc"):

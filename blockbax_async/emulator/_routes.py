@@ -33,7 +33,7 @@ CRUD: tuple[Collection, ...] = (
 
 
 def add_routes(host: Host, app: web.Application) -> None:
-    """Register every endpoint of the emulated API on ``app``."""
+    """Register every endpoint of the emulated API on `app`."""
 
     async def project(request: web.Request) -> web.Response:
         return json_response(host.state.project)

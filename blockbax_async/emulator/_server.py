@@ -38,12 +38,13 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 class Faults:
     """Seeded fault injection; each rate is a fraction of requests (0 to 1).
 
-    ``error_rate``: answered 502, 503 or 504 without being handled. ``drop_rate``: the
-    connection is dropped before the request is handled. ``drop_after_rate``: the request is
+    `error_rate`: answered 502, 503 or 504 without being handled. `drop_rate`: the
+    connection is dropped before the request is handled. `drop_after_rate`: the request is
     handled (and stored), then the connection is dropped instead of answering.
-    ``latency``: each request waits up to this many seconds first. ``methods`` and ``path``
+    `latency`: each request waits up to this many seconds first (exactly this many with
+    `fixed_latency`, as over a network of that round trip). `methods` and `path`
     (a regular expression searched in the request path) narrow the faults to the requests
-    they match, e.g. ``Faults(drop_after_rate=0.5, methods=("POST",))`` loses the answers of
+    they match, e.g. `Faults(drop_after_rate=0.5, methods=("POST",))` loses the answers of
     creates and measurement POSTs only; by default every request is subject to them.
     """
 
@@ -51,6 +52,7 @@ class Faults:
     drop_rate: float = 0.0
     drop_after_rate: float = 0.0
     latency: float = 0.0
+    fixed_latency: bool = False
     seed: int = 0
     methods: tuple[str, ...] = ()
     path: str | None = None
@@ -60,7 +62,7 @@ class Faults:
         self.rng = random.Random(self.seed)
 
     def applies(self, method: str, path: str) -> bool:
-        """Whether a request for ``method path`` is subject to these faults."""
+        """Whether a request for `method path` is subject to these faults."""
         if self.methods and method.upper() not in (m.upper() for m in self.methods):
             return False
         return self.path is None or re.search(self.path, path) is not None
@@ -68,7 +70,7 @@ class Faults:
 
 @attrs.define
 class RateLimit:
-    """The per-key token bucket: ``limit`` requests, refilled evenly over ``period`` seconds."""
+    """The per-key token bucket: `limit` requests, refilled evenly over `period` seconds."""
 
     limit: int = 5000
     period: float = 60.0
@@ -92,9 +94,12 @@ class RequestRecord:
 class Emulator:
     """A local Blockbax API on loopback, for tests, demos and users' own test suites.
 
-    ``async with Emulator() as emu:`` starts it on a free port; point a client at
-    ``emu.base_url`` with ``emu.project_id`` and ``emu.api_key``. ``emu.state`` holds what
-    was stored, ``emu.requests`` what was asked, and ``emu.faults`` can be changed at any time.
+    `async with Emulator() as emu:` starts it on a free port; point a client at
+    `emu.base_url` with `emu.project_id` and `emu.api_key`. `emu.state` holds what
+    was stored, `emu.requests` what was asked, and `emu.faults` can be changed at any time.
+    With `time_rules`, it keeps the platform's rules on dates: a measurement dated at or
+    before the latest of its series, or more than an hour ahead, is answered as ingested and
+    not kept (`emu.not_retained` counts them).
     """
 
     def __init__(
@@ -107,6 +112,7 @@ class Emulator:
         rate_limit: RateLimit | None = None,
         faults: Faults | None = None,
         record: bool = True,
+        time_rules: bool = False,
     ) -> None:
         self.project_id = project_id
         self.api_key = api_key
@@ -115,6 +121,8 @@ class Emulator:
         self.rate_limit = rate_limit or RateLimit()
         self.faults = faults or Faults()
         self.record = record
+        self.time_rules = time_rules
+        self.not_retained = 0
         self.requests: list[RequestRecord] = []
         now = now_iso()
         self.state = State(
@@ -133,11 +141,11 @@ class Emulator:
 
     @property
     def base_url(self) -> str:
-        """The server root to give a client as ``base_url``."""
+        """The server root to give a client as `base_url`."""
         return f"http://{self.host}:{self.port}"
 
     def statuses(self, status: int) -> int:
-        """How many recorded requests were answered with ``status``."""
+        """How many recorded requests were answered with `status`."""
         return sum(1 for r in self.requests if r.status == status)
 
     def app(self) -> web.Application:
@@ -168,7 +176,7 @@ class Emulator:
 
     @contextlib.contextmanager
     def in_thread(self) -> Iterator[Emulator]:
-        """Serve from a thread of its own, for sync code and tests: ``with emu.in_thread():``."""
+        """Serve from a thread of its own, for sync code and tests: `with emu.in_thread():`."""
         loop = asyncio.new_event_loop()
         thread = threading.Thread(target=loop.run_forever, name="blockbax-emulator", daemon=True)
         thread.start()
@@ -182,7 +190,7 @@ class Emulator:
             loop.close()
 
     async def serve_forever(self) -> None:
-        """Serve until cancelled (the ``emulator`` command)."""
+        """Serve until cancelled (the `emulator` command)."""
         await self.start()
         try:
             await asyncio.Event().wait()
@@ -213,7 +221,8 @@ class Emulator:
         if not faults.applies(request.method, request.path):
             return await handler(request)
         if faults.latency:
-            await asyncio.sleep(faults.rng.uniform(0, faults.latency))
+            fixed = faults.fixed_latency
+            await asyncio.sleep(faults.latency if fixed else faults.rng.uniform(0, faults.latency))
         if faults.drop_rate and faults.rng.random() < faults.drop_rate:
             return await _drop(request)
         if faults.error_rate and faults.rng.random() < faults.error_rate:

@@ -35,8 +35,9 @@ COLLECTIONS = (
     "alarmActivityLogs",
     "accounts",
 )
-"""The names :meth:`State.collection` knows: the API's URL segments, plus the stores of
-webhook responses, alarm activity logs and the accounts those logs name."""
+"""The names [`State.collection`][blockbax_async.emulator.State.collection] knows: the API's URL
+segments, plus the stores of webhook responses, alarm activity logs and the accounts those logs
+name."""
 
 
 class Invalid(Exception):
@@ -57,7 +58,7 @@ class NotFound(Invalid):
 
 
 def format_date(value: datetime) -> str:
-    """Dates as the API writes them: milliseconds and a ``+0000`` offset."""
+    """Dates as the API writes them: milliseconds and a `+0000` offset."""
     value = value.astimezone(timezone.utc)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000"
 
@@ -68,7 +69,8 @@ def now_iso() -> str:
 
 
 def require(body: dict[str, Any], field: str, kind: type | tuple[type, ...]) -> Any:
-    """The value of a required field of the right type, or :class:`Invalid`."""
+    """The value of a required field of the right type, or
+    [`Invalid`][blockbax_async.emulator.Invalid]."""
     value = body.get(field)
     if value is None or value == "":
         raise Invalid("Validation failed", [f"{field}: must not be empty"])
@@ -85,9 +87,9 @@ Filter = Callable[[dict[str, Any], dict[str, str]], bool]
 class ResourceSpec:
     """One CRUD collection: its URL segment, how a body is checked, how a listing filters.
 
-    ``validate(state, body, existing)`` returns the JSON to store (``existing`` is the stored
-    item on update, ``None`` on create) or raises :class:`Invalid`. ``matches(item, query)``
-    says whether a stored item passes the listing's query parameters.
+    `validate(state, body, existing)` returns the JSON to store (`existing` is the stored
+    item on update, `None` on create) or raises [`Invalid`][blockbax_async.emulator.Invalid].
+    `matches(item, query)` says whether a stored item passes the listing's query parameters.
     """
 
     segment: str
@@ -111,9 +113,9 @@ class State:
         self.version += 1
 
     def ingestion_index(self) -> dict[str, tuple[str, str]]:
-        """Every ingestion ID of every subject: ``{ingestion_id: (subject_id, metric_id)}``.
+        """Every ingestion ID of every subject: `{ingestion_id: (subject_id, metric_id)}`.
 
-        An ingestion ID of a ``CHILD`` mapped metric is held by a child subject and feeds
+        An ingestion ID of a `CHILD` mapped metric is held by a child subject and feeds
         the metric of its parent: the pair names the parent.
         """
         if self._index[0] != self.version:
@@ -132,8 +134,8 @@ class State:
         return self._index[1]
 
     def collection(self, segment: str) -> dict[str, dict[str, Any]]:
-        """The stored items of one collection (a name of :data:`COLLECTIONS`), by id, in
-        creation order; another name raises ``ValueError``."""
+        """The stored items of one collection (a name of `COLLECTIONS`), by id, in
+        creation order; another name raises `ValueError`."""
         found = self.collections.get(segment)
         if found is not None:
             return found
@@ -142,7 +144,7 @@ class State:
         return self.collections.setdefault(segment, {})
 
     def insert(self, segment: str, item: dict[str, Any]) -> dict[str, Any]:
-        """Store a new item, giving it dates and an id (unless ``item`` brings one)."""
+        """Store a new item, giving it dates and an id (unless `item` brings one)."""
         now = now_iso()
         stored = {"id": str(uuid.uuid4()), "createdDate": now, "updatedDate": now, **item}
         self.collection(segment)[stored["id"]] = stored
@@ -154,3 +156,5 @@ class Host(Protocol):
     """What route modules need of the emulator: its current state (a test may swap it)."""
 
     state: State
+    time_rules: bool
+    not_retained: int

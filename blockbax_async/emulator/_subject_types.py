@@ -1,4 +1,4 @@
-"""``/subjectTypes``: subject types, their parents, linked property types and primary
+"""`/subjectTypes`: subject types, their parents, linked property types and primary
 location."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ __all__ = ["SUBJECT_TYPES", "ancestor_types"]
 
 
 def ancestor_types(state: State, type_id: str) -> set[str]:
-    """The ids of every type above ``type_id`` (parents, their parents, ...)."""
+    """The ids of every type above `type_id` (parents, their parents, ...)."""
     types, seen, todo = state.collection("subjectTypes"), set(), [type_id]
     while todo:
         for parent in types.get(todo.pop(), {}).get("parentSubjectTypeIds") or ():

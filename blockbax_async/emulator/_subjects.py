@@ -1,6 +1,6 @@
-"""``/subjects``: subjects, their parent, ingestion IDs and property values.
+"""`/subjects`: subjects, their parent, ingestion IDs and property values.
 
-A property either refers to a value of its property type (``valueId``), creates one (only
+A property either refers to a value of its property type (`valueId`), creates one (only
 for property types without predefined values, and without a caption), or inherits the
 parent's value; unspecified values are inherited on create where the parent has them.
 """
@@ -67,7 +67,7 @@ def _parent(
 
 
 def ancestors(state: State, subject: dict[str, Any]) -> set[str]:
-    """The ids of the subjects above ``subject`` (its parent, theirs, ...)."""
+    """The ids of the subjects above `subject` (its parent, theirs, ...)."""
     subjects, seen = state.collection("subjects"), set()
     parent = subject.get("parentSubjectId")
     while parent is not None and parent not in seen and parent in subjects:

@@ -1,5 +1,6 @@
-"""``/webhookSettings`` and their responses. The emulator calls no webhooks, so tests seed
-responses into the state (:func:`blockbax_async.emulator.seed.webhook_response`)."""
+"""`/webhookSettings` and their responses. The emulator calls no webhooks, so tests seed
+responses into the state
+([`blockbax_async.emulator.seed.webhook_response`][blockbax_async.emulator.seed.webhook_response])."""
 
 from __future__ import annotations
 
@@ -66,8 +67,8 @@ WEBHOOKS = Collection(
 
 
 def select_responses(state: State, webhook_id: str, query: dict[str, str]) -> list[dict[str, Any]]:
-    """The responses of one webhook from ``cursor`` (a sequence number, included) on, in
-    ``order`` (``DESC`` by default), at most ``size`` of them."""
+    """The responses of one webhook from `cursor` (a sequence number, included) on, in
+    `order` (`DESC` by default), at most `size` of them."""
     order = query.get("order", "DESC").upper()
     if order not in ("ASC", "DESC"):
         raise fail(f"order: {query['order']!r} is not ASC or DESC")

@@ -1,14 +1,16 @@
 """Seed the emulator with what the API offers no way to create (events, alarms, activity logs,
 webhook responses) and with many subjects at once, straight into its state.
 
-    from blockbax_async.emulator import Emulator, seed
+```python
+from blockbax_async.emulator import Emulator, seed
 
-    async with Emulator() as emulator:
-        event = seed.event(emulator.state, subject_id=..., event_trigger_id=...)
-        alarm = seed.alarm(emulator.state, subject_id=..., event_trigger_id=...)
+async with Emulator() as emulator:
+    event = seed.event(emulator.state, subject_id=..., event_trigger_id=...)
+    alarm = seed.alarm(emulator.state, subject_id=..., event_trigger_id=...)
+```
 
 Each function returns the stored JSON (camelCase, as the API answers). Dates take an aware
-``datetime`` or an ISO 8601 string and default to now.
+`datetime` or an ISO 8601 string and default to now.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def event(
     event_trigger_version: int = 1,
     id: str | None = None,
 ) -> dict[str, Any]:
-    """An event; it is active while ``end_date`` is ``None``."""
+    """An event; it is active while `end_date` is `None`."""
     item: dict[str, Any] = {
         "id": id or str(uuid.uuid4()),
         "eventTriggerId": event_trigger_id,
@@ -78,7 +80,7 @@ def alarm(
     created_date: datetime | str | None = None,
     id: int | None = None,
 ) -> dict[str, Any]:
-    """An alarm, numbered after the highest alarm id so far unless ``id`` is given."""
+    """An alarm, numbered after the highest alarm id so far unless `id` is given."""
     alarms = state.collection("alarms")
     number = id if id is not None else 1 + max((int(a["id"]) for a in alarms.values()), default=0)
     created = _date(created_date)
@@ -110,8 +112,8 @@ def alarm_activity(
     from_value: Any = None,
     to_value: Any = None,
 ) -> dict[str, Any]:
-    """An activity log of alarm ``alarm_id``; with ``account_id`` and ``caption`` the
-    account's name is stored too (``account_id=None``: the system made the change)."""
+    """An activity log of alarm `alarm_id`; with `account_id` and `caption` the
+    account's name is stored too (`account_id=None`: the system made the change)."""
     item: dict[str, Any] = {
         "id": str(uuid.uuid4()),
         "alarmId": alarm_id,
@@ -140,7 +142,7 @@ def webhook_response(
     sequence_number: int | None = None,
 ) -> dict[str, Any]:
     """A response a webhook's call got, numbered after the webhook's last one unless
-    ``sequence_number`` is given. ``status_code=None`` is a connection error."""
+    `sequence_number` is given. `status_code=None` is a connection error."""
     responses = state.collection("webhookResponses")
     if sequence_number is None:
         numbers = [
@@ -179,8 +181,8 @@ def subjects(
     subject_type_id: str | None = None,
     prefix: str = "subject",
 ) -> list[dict[str, Any]]:
-    """``count`` subjects named ``<prefix>-<n>`` (external id the same), of a new subject type
-    unless ``subject_type_id`` is given, with the derived ingestion IDs of its metrics."""
+    """`count` subjects named `<prefix>-<n>` (external id the same), of a new subject type
+    unless `subject_type_id` is given, with the derived ingestion IDs of its metrics."""
     if subject_type_id is None:
         subject_type_id = state.insert(
             "subjectTypes",

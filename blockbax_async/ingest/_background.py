@@ -1,8 +1,9 @@
-"""Background mode and back-pressure: lanes send on their own, and ``put()`` waits for room."""
+"""Background mode and back-pressure: lanes send on their own, and `put()` waits for room."""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -26,7 +27,7 @@ OnResult = Callable[[FlushResult], object]
 
 
 class Background(Sender):
-    """The sending queue, with background mode and the waiting ``put()``."""
+    """The sending queue, with background mode and the waiting `put()`."""
 
     def __init__(
         self,
@@ -50,10 +51,10 @@ class Background(Sender):
         date: datetime | int | str | None = None,
         timeout: float | None = None,
     ) -> None:
-        """Queue one measurement like :meth:`queue`, waiting while the queue is full.
+        """Queue one measurement like `queue`, waiting while the queue is full.
 
-        While it waits, the lanes send what they hold. ``timeout`` (seconds) bounds the wait;
-        :class:`~blockbax_async.errors.QueueFullError` when it passes.
+        While it waits, the lanes send what they hold. `timeout` (seconds) bounds the wait;
+        [`QueueFullError`][blockbax_async.errors.QueueFullError] when it passes.
         """
         date_ms, value = self._check(ingestion_id, number, location, text, date)
         if self._size >= self._max:
@@ -72,9 +73,10 @@ class Background(Sender):
         create_subjects: bool = False,
     ) -> None:
         """Send in the background: a lane's batch as soon as it is full, everything every
-        ``flush_interval`` seconds. ``on_result`` gets the :class:`FlushResult` of each
-        automatic send (without it, rejections and failures are logged as warnings).
-        Call from a running event loop; :meth:`stop` (or closing the client) ends it."""
+        `flush_interval` seconds. `on_result` gets the [`FlushResult`][blockbax_async.FlushResult]
+        of each automatic send (without it, rejections and failures are logged as warnings); an
+        async callable is awaited, and its lane sends on once it returned.
+        Call from a running event loop; `stop` (or closing the client) ends it."""
         if self._closed:
             raise ClientStateError("the client is closed")
         if self._background is not None and not self._background.done():
@@ -93,7 +95,7 @@ class Background(Sender):
         return self._background is not None and not self._background.done()
 
     async def stop(self, *, timeout: float | None = None) -> FlushResult:
-        """End background sending, then flush what is left (within ``timeout`` seconds)."""
+        """End background sending, then flush what is left (within `timeout` seconds)."""
         await self._stop_background()
         return await self.flush(timeout=timeout)
 
@@ -147,12 +149,14 @@ class Background(Sender):
             if len(lane) >= self._batch:
                 self._wake.set()
         result.pending = self._size
-        self._report(result)
+        await self._report(result)
 
-    def _report(self, result: FlushResult) -> None:
+    async def _report(self, result: FlushResult) -> None:
         if self._on_result is not None:
             try:
-                self._on_result(result)
+                told = self._on_result(result)
+                if inspect.isawaitable(told):  # an async def: awaited here, the lane waits
+                    await told
             except Exception:
                 logger.exception("on_result raised; ingestion goes on")
             return

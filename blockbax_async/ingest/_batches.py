@@ -1,5 +1,11 @@
 """Batches and answers of the measurement endpoint, as pure functions: how a lane's records
-are cut into a batch, how a batch becomes a body, and what a 207 answer says per ingestion ID.
+are cut into a batch, how a batch becomes bodies, and what a 207 answer says per ingestion ID.
+
+A lane sends a batch of up to several bodies' worth at a time, each body series-major: the
+measurements of one ingestion ID together, in queue order, so that the ID is written once per
+body rather than once per few measurements (a quarter fewer bytes in a round-robin workload,
+and less work for the server). Bodies that share no series may be in flight at once; one that
+continues the series of the body before it waits for that one's answer.
 """
 
 from __future__ import annotations
@@ -24,13 +30,18 @@ from ._values import looks_like_seconds
 __all__ = [
     "MAX_BATCH",
     "SEVERITY",
+    "Part",
     "VALUE_KEYS",
     "Answer",
     "Batch",
+    "Cut",
     "QueuedMeasurement",
     "RejectReason",
     "Rejection",
     "build_body",
+    "occurrences",
+    "part_body",
+    "plan_parts",
     "count_wanted",
     "cut_batch",
     "keeps_batch",
@@ -72,8 +83,8 @@ SEVERITY = {
 
 @attrs.frozen
 class Rejection:
-    """What the server said about one ingestion ID: the ``reason``, its ``message``, and
-    how many measurements of that ID were in the batches it said it about (``sent``)."""
+    """What the server said about one ingestion ID: the `reason`, its `message`, and
+    how many measurements of that ID were in the batches it said it about (`sent`)."""
 
     ingestion_id: str
     reason: RejectReason
@@ -82,16 +93,16 @@ class Rejection:
 
 
 class QueuedMeasurement(NamedTuple):
-    """A measurement as queued: ``date`` in epoch milliseconds (``None``: the server stamps
-    it, see ``IngestSettings.server_time``), ``value`` a number (``float``, ``int`` or
-    ``Decimal``), a location mapping or a text."""
+    """A measurement as queued: `date` in epoch milliseconds (`None`: the server stamps
+    it, see `IngestSettings.server_time`), `value` a number (`float`, `int` or
+    `Decimal`), a location mapping or a text."""
 
     ingestion_id: str
     date: int | None
     value: Any
 
     def as_kwargs(self) -> dict[str, Any]:
-        """Keywords to queue it again: ``queue(m.ingestion_id, **m.as_kwargs())``."""
+        """Keywords to queue it again: `queue(m.ingestion_id, **m.as_kwargs())`."""
         date: int | datetime | None = self.date
         if self.date is not None and looks_like_seconds(self.date):  # queue() would take
             date = _EPOCH + timedelta(milliseconds=self.date)  # these ms for seconds
@@ -102,15 +113,15 @@ _EPOCH = datetime.fromtimestamp(0, tz=timezone.utc)
 
 
 def lane_of(ingestion_id: str, lanes: int) -> int:
-    """The lane of an ingestion ID: by its subject (the part before ``$``), stable across runs."""
+    """The lane of an ingestion ID: by its subject (the part before `$`), stable across runs."""
     return zlib.crc32(ingestion_id.partition("$")[0].encode("utf-8", "surrogatepass")) % lanes
 
 
 @attrs.frozen
 class Batch:
-    """Measurements cut from a lane's records: those in ``records[start:end]``, except
-    ``keep``, the records of other IDs in that range that stay (for a flush of some
-    ingestion IDs only; ``None`` when the whole range was taken), and then ``positions``,
+    """Measurements cut from a lane's records: those in `records[start:end]`, except
+    `keep`, the records of other IDs in that range that stay (for a flush of some
+    ingestion IDs only; `None` when the whole range was taken), and then `positions`,
     the record indices of the measurements taken."""
 
     ids: list[str]
@@ -138,15 +149,15 @@ class Batch:
         records[self.start : self.end] = self.keep or ()
 
     def measurements(self) -> list[QueuedMeasurement]:
-        """The batch as :class:`QueuedMeasurement` tuples."""
+        """The batch as [`QueuedMeasurement`][blockbax_async.QueuedMeasurement] tuples."""
         return [QueuedMeasurement(*m) for m in zip(self.ids, self.dates, self.values, strict=True)]
 
 
 def cut_batch(
     records: list[Any], limit: int, wanted: Collection[str] | None = None, start: int = 0
 ) -> Batch:
-    """The first ``limit`` measurements of a lane's flat records from index ``start``, of
-    ``wanted`` IDs only when given; nothing is removed (see :meth:`Batch.remove_from`)."""
+    """The first `limit` measurements of a lane's flat records from index `start`, of
+    `wanted` IDs only when given; nothing is removed (see `remove_from`)."""
     if wanted is None:
         end = start + min(limit, (len(records) - start) // 3) * 3
         return Batch(
@@ -175,8 +186,145 @@ def cut_batch(
     return Batch(ids, dates, values, start, end, keep, positions)
 
 
+Part = list[tuple[str, int, int]]
+"""One body of a batch: `(ingestion_id, first, stop)`, the slice of that ID's measurements
+in the batch (counted from 0 in batch order) that the body carries."""
+
+
+def occurrences(ids: Sequence[str]) -> dict[str, list[int]]:
+    """The batch indices of each ingestion ID, IDs in first-seen order."""
+    found: dict[str, list[int]] = {}
+    get = found.get
+    for index, ingestion_id in enumerate(ids):
+        at = get(ingestion_id)
+        if at is None:
+            found[ingestion_id] = [index]
+        else:
+            at.append(index)
+    return found
+
+
+def plan_parts(counts: Mapping[str, int], limit: int) -> list[Part]:
+    """Cut a batch of `counts` (measurements per ID, first-seen order) into bodies of at
+    most `limit`, series-major. A series that does not fit in what is left of a body that
+    is three-quarters full or more starts the next body (so that bodies share few series and
+    can be in flight at once); otherwise it is split, and its rest opens the next body."""
+    parts: list[Part] = []
+    part: Part = []
+    room = limit
+    for ingestion_id, count in counts.items():
+        first = 0
+        while first < count:
+            left = count - first
+            if left > room and left <= limit and room <= limit // 4 and part:
+                parts.append(part)
+                part, room = [], limit
+            take = min(left, room)
+            part.append((ingestion_id, first, first + take))
+            first += take
+            room -= take
+            if not room:
+                parts.append(part)
+                part, room = [], limit
+    if part:
+        parts.append(part)
+    return parts
+
+
+def part_body(
+    part: Part,
+    at: Mapping[str, Sequence[int]],
+    dates: Sequence[int | None],
+    values: Sequence[Any],
+) -> bytes:
+    """The POST body of one part of a batch; `at` maps IDs to their batch indices."""
+    key = VALUE_KEYS
+    series = []
+    for ingestion_id, first, stop in part:
+        indices = at[ingestion_id][first:stop]
+        if None in (picked := [dates[k] for k in indices]):
+            measurements = [
+                {key[values[k].__class__]: values[k]}
+                if d is None
+                else {"date": d, key[values[k].__class__]: values[k]}
+                for d, k in zip(picked, indices, strict=True)
+            ]
+        else:
+            measurements = [
+                {"date": d, key[(v := values[k]).__class__]: v}
+                for d, k in zip(picked, indices, strict=True)
+            ]
+        series.append({"ingestionId": ingestion_id, "measurements": measurements})
+    return orjson.dumps({"series": series}, default=_encode_decimal)
+
+
+def series_of(
+    ids: Sequence[str], dates: Sequence[int | None], values: Sequence[Any]
+) -> dict[str, list[dict[str, Any]]]:
+    """The measurements of a batch as the API takes them, per ID (first-seen order), each
+    series in queue order; a measurement without date goes without one."""
+    series: dict[str, list[dict[str, Any]]] = {}
+    get = series.get
+    key = VALUE_KEYS
+    for ingestion_id, date, value in zip(ids, dates, values, strict=True):
+        measurements = get(ingestion_id)
+        if measurements is None:
+            measurements = series[ingestion_id] = []
+        if date is None:
+            measurements.append({key[value.__class__]: value})
+        else:
+            measurements.append({"date": date, key[value.__class__]: value})
+    return series
+
+
+class Cut:
+    """A batch as series-major bodies of at most `limit` (`plan_parts`)."""
+
+    __slots__ = ("at", "batch", "parts")
+
+    def __init__(self, batch: Batch, limit: int) -> None:
+        self.batch = batch
+        self.at = occurrences(batch.ids)
+        """The batch indices of each ID."""
+        self.parts = plan_parts({i: len(k) for i, k in self.at.items()}, limit)
+
+    def indices(self, n: int) -> list[int]:
+        """The batch indices of the measurements of part `n`, in the order it sends them."""
+        at = self.at
+        return [k for i, first, stop in self.parts[n] for k in at[i][first:stop]]
+
+    def body(self, n: int) -> bytes:
+        """The POST body of part `n`; raises for a value that cannot be encoded."""
+        part, batch, at = self.parts[n], self.batch, self.at
+        indices = [k for i, first, stop in part for k in at[i][first:stop]]
+        dates, values = batch.dates, batch.values
+        date_text = orjson.dumps([dates[k] for k in indices])
+        value_text = orjson.dumps([values[k] for k in indices], default=_encode_decimal)
+        if b"n" in date_text or b'"' in value_text or b"{" in value_text:
+            return part_body(part, at, dates, values)  # dates to leave out, or not numbers
+        # Numbers with dates, the usual case: the body is spliced from the two arrays that
+        # orjson wrote, which is quicker than a dict per measurement.
+        date_items = date_text[1:-1].split(b",")
+        value_items = value_text[1:-1].split(b",")
+        out = []
+        at_item = 0
+        for ingestion_id, first, stop in part:
+            end = at_item + stop - first
+            pairs = zip(date_items[at_item:end], value_items[at_item:end], strict=True)
+            out.append(
+                b'{"ingestionId":%b,"measurements":[{"date":%b}]}'
+                % (orjson.dumps(ingestion_id), _BETWEEN.join(map(_NUMBER.join, pairs)))
+            )
+            at_item = end
+        return b'{"series":[%b]}' % b",".join(out)
+
+
+_NUMBER = b',"number":'
+_BETWEEN = b'},{"date":'
+
+
 def count_wanted(records: list[Any], wanted: Collection[str] | None, start: int = 0) -> int:
-    """How many measurements of a lane's records from ``start`` a flush of ``wanted`` sends."""
+    """How many measurements of a lane's records from `start` a flush of `wanted` sends."""
     if wanted is None:
         return (len(records) - start) // 3
     return sum(1 for ingestion_id in records[start::3] if ingestion_id in wanted)
@@ -200,17 +348,7 @@ def _encode_decimal(value: Any) -> Any:
 def build_body(ids: Sequence[str], dates: Sequence[int | None], values: Sequence[Any]) -> bytes:
     """The POST body of a batch: one series per ingestion ID, measurements in queue order;
     a measurement without date is sent without one (the server stamps it)."""
-    series: dict[str, list[dict[str, Any]]] = {}
-    get = series.get
-    key = VALUE_KEYS
-    for ingestion_id, date, value in zip(ids, dates, values, strict=True):
-        measurements = get(ingestion_id)
-        if measurements is None:
-            measurements = series[ingestion_id] = []
-        if date is None:
-            measurements.append({key[value.__class__]: value})
-        else:
-            measurements.append({"date": date, key[value.__class__]: value})
+    series = series_of(ids, dates, values)
     body = {"series": [{"ingestionId": i, "measurements": m} for i, m in series.items()]}
     return orjson.dumps(body, default=_encode_decimal)
 
@@ -224,7 +362,7 @@ _MESSAGES = (
 
 def match_ids(listing: str, known: Collection[str]) -> list[str]:
     """The ingestion IDs of a comma-separated listing from the server, matched against the IDs
-    that were sent (an ID may itself contain ``", "``)."""
+    that were sent (an ID may itself contain `", "`)."""
     tokens = [t for t in listing.split(", ")]
     out: list[str] = []
     start = 0
@@ -264,8 +402,8 @@ def _listing(rest: str, stop: str, known: Collection[str]) -> str:
 
 
 class Answer(NamedTuple):
-    """What the server's answer to a batch says: ``accepted`` (ingested, as the server
-    counted), the per-ingestion-ID ``rejections``, and ``unconfirmed``, the measurements
+    """What the server's answer to a batch says: `accepted` (ingested, as the server
+    counted), the per-ingestion-ID `rejections`, and `unconfirmed`, the measurements
     neither counted nor named (a short count, or a message naming no ID that was sent)."""
 
     accepted: int
@@ -277,13 +415,13 @@ _LOSING = (RejectReason.UNKNOWN_INGESTION_ID, RejectReason.INVALID_VALUE)
 
 
 def read_answer(data: Any, counts: Mapping[str, int]) -> Answer:
-    """Read the server's answer to a batch of ``counts`` (measurements per ingestion ID).
+    """Read the server's answer to a batch of `counts` (measurements per ingestion ID).
 
-    ``numberOfIngestedMeasurements`` is what counts; without it, what the detailed messages
+    `numberOfIngestedMeasurements` is what counts; without it, what the detailed messages
     say was lost is subtracted. Measurements the answer leaves unexplained (the count falls
     short of what the messages name, or a message names no ID that was sent while no count
-    is given) are ``unconfirmed``, and each ID of the batch not named otherwise gets a
-    :class:`Rejection` with reason ``OTHER`` saying so.
+    is given) are `unconfirmed`, and each ID of the batch not named otherwise gets a
+    [`Rejection`][blockbax_async.Rejection] with reason `OTHER` saying so.
     """
     sent = sum(counts.values())
     data = data if isinstance(data, dict) else {}
@@ -327,9 +465,9 @@ def read_answer(data: Any, counts: Mapping[str, int]) -> Answer:
 
 
 def keeps_batch(error: BlockbaxError) -> bool:
-    """Whether a batch that failed with ``error`` stays queued. Only a refusal of the batch
+    """Whether a batch that failed with `error` stays queued. Only a refusal of the batch
     itself hands it back, as sending it again cannot succeed: a 400, 413 or 422, or a
-    ``ValidationError`` (its body could not be built)."""
+    `ValidationError` (its body could not be built)."""
     if isinstance(error, ValidationError):
         return False
     return not (isinstance(error, APIError) and error.status in _DATA_REFUSED)

@@ -1,4 +1,4 @@
-"""The measurement queue of one client as ``client.measurements`` offers it: the queue, the
+"""The measurement queue of one client as `client.measurements` offers it: the queue, the
 sender and background mode, with receipts, the ledger and closing."""
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ logger = logging.getLogger("blockbax_async")
 
 
 class Ingestor(Background):
-    """The measurement queue of one client; ``client.measurements`` builds on it.
+    """The measurement queue of one client; `client.measurements` builds on it.
 
     Like the rest of the client it belongs to one event loop: call it from that loop's
-    thread (``blockbax_async.sync`` does the hop for blocking code). ``subjects`` and
-    ``metrics`` are the client's namespaces, for ``flush(create_subjects=True)``.
+    thread (`blockbax_async.sync` does the hop for blocking code). `subjects` and
+    `metrics` are the client's namespaces, for `flush(create_subjects=True)`.
     """
 
     def __init__(
@@ -42,8 +42,8 @@ class Ingestor(Background):
 
     def checkpoint(self) -> Receipt:
         """A receipt for every measurement queued so far; it sends nothing (flushes and
-        background sending deliver), it tells: ``await receipt.wait()``, ``receipt.done``,
-        ``.accepted``, ``.refused``, ``.ok``, and with a spool ``await receipt.durable()``."""
+        background sending deliver), it tells: `await receipt.wait()`, `receipt.done`,
+        `.accepted`, `.refused`, `.ok`, and with a spool `await receipt.durable()`."""
         return self._tracker.checkpoint()
 
     @property
@@ -69,10 +69,10 @@ class Ingestor(Background):
         )
 
     async def close(self, timeout: float | None = None) -> FlushResult | None:
-        """Refuse further measurements, stop background sending and flush within ``timeout``
-        seconds (default ``close_timeout``), trying failed batches again while time is
+        """Refuse further measurements, stop background sending and flush within `timeout`
+        seconds (default `close_timeout`), trying failed batches again while time is
         left. What could not be delivered is logged as a warning and stays readable through
-        :meth:`pending` (and, with a spool, on disk for the next client). Measurements are
+        `pending` (and, with a spool, on disk for the next client). Measurements are
         refused from the start, also when closing is cancelled or times out; calling it
         again flushes what is left."""
         if self._finished:

@@ -1,8 +1,8 @@
 """A lane of the queue: flat records in queue order, and the sequence numbers that receipts,
 the spool and the age figure count by.
 
-Each measurement a lane takes gets the next number of that lane (its *seq*). ``queue()`` only
-appends records; the numbers of what it appended are given lazily (:meth:`Lane.sync`), so the
+Each measurement a lane takes gets the next number of that lane (its *seq*). `queue()` only
+appends records; the numbers of what it appended are given lazily (`sync`), so the
 hot path pays nothing for them. Records stay in seq order: a batch leaves the lane only once
 answered, and what must be sent again stays where it was. So the pending seqs of a lane are a
 few ascending runs, and "everything queued before seq N has an outcome" is one comparison.
@@ -20,11 +20,11 @@ from ._batches import Batch, QueuedMeasurement, cut_batch
 __all__ = ["Lane", "Ranges", "expand"]
 
 Ranges = list[tuple[int, int]]
-"""Seq ranges as ``(first, count)``."""
+"""Seq ranges as `(first, count)`."""
 
 
 def expand(ranges: Ranges) -> list[int]:
-    """Every seq of ``ranges``, in order."""
+    """Every seq of `ranges`, in order."""
     return [seq for first, count in ranges for seq in range(first, first + count)]
 
 
@@ -39,8 +39,8 @@ def _compress(seqs: Sequence[int]) -> list[list[int]]:
 
 
 class Lane:
-    """One lane: flat records ``[ingestion_id, date, value, ...]``, of which those before
-    ``head`` are sent already (dropping them at once would move the whole list per batch)."""
+    """One lane: flat records `[ingestion_id, date, value, ...]`, of which those before
+    `head` are sent already (dropping them at once would move the whole list per batch)."""
 
     __slots__ = (
         "counted",
@@ -88,26 +88,33 @@ class Lane:
             self.counted += new
 
     def low(self) -> int:
-        """The seq of the oldest pending measurement; ``entered`` when none waits (what was
-        appended since the last :meth:`sync` is numbered from ``entered`` on)."""
+        """The seq of the oldest pending measurement; `entered` when none waits (what was
+        appended since the last `sync` is numbered from `entered` on)."""
         return self.runs[0][0] if self.runs else self.entered
 
     def cut(self, limit: int, wanted: Collection[str] | None) -> Batch:
         return cut_batch(self.records, limit, wanted, self.head)
 
-    def settle(self, batch: Batch, again: Collection[str] = ()) -> tuple[list[int] | None, Ranges]:
+    def settle(
+        self, batch: Batch, again: Collection[str] = (), stay: Collection[int] = ()
+    ) -> tuple[list[int] | None, Ranges]:
         """Take an answered (or handed back) batch out of the lane, but the measurements of
-        ``again``, which stay where they are to be sent again. Returns the batch indices taken
-        (``None``: all, in order) and their seqs, in batch order."""
+        `again` and those at the batch indices `stay`, which stay where they are to be
+        sent again. Returns the batch indices taken (`None`: all, in order) and their seqs,
+        in batch order."""
         self.sync()
-        if not again and batch.keep is None and batch.start == self.head:
+        if not again and not stay and batch.keep is None and batch.start == self.head:
             self.head = batch.end
             if self.head * 2 >= len(self.records):  # amortized: moves at most what was sent
                 del self.records[: self.head]
                 self.head = 0
             return None, self._settle_front(batch.size)
         positions = batch.positions or range(batch.start, batch.end, 3)
-        chosen = [n for n, ingestion_id in enumerate(batch.ids) if ingestion_id not in again]
+        chosen = [
+            n
+            for n, ingestion_id in enumerate(batch.ids)
+            if ingestion_id not in again and n not in stay
+        ]
         gone = {positions[n] for n in chosen}
         region = range(batch.start, batch.end, 3)
         indices = [(p - self.head) // 3 for p in region if p in gone]
@@ -135,7 +142,7 @@ class Lane:
         return ranges
 
     def _settle_at(self, indices: list[int]) -> Ranges:
-        """Settle the pending measurements at ``indices`` (ascending, from the head)."""
+        """Settle the pending measurements at `indices` (ascending, from the head)."""
         if not indices:
             return []
         upto, rest = indices[-1] + 1, list(self.runs)
@@ -173,8 +180,8 @@ class Lane:
         return ranges, self.records[len(self.records) - 3 * count :] if count else []
 
     def stamp(self, now: float, coming: int = 0) -> None:
-        """Note that what was queued so far, and the ``coming`` measurements about to be
-        appended, were queued by ``now`` (for :meth:`age`)."""
+        """Note that what was queued so far, and the `coming` measurements about to be
+        appended, were queued by `now` (for `age`)."""
         self.sync()
         stamps, entered = self.stamps, self.entered + coming
         if not stamps or stamps[-1][0] != entered:

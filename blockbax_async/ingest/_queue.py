@@ -1,8 +1,8 @@
 """The queue: one check for every way in, lanes, admission, and recovery from the spool.
 
-Each lane holds one flat list ``[ingestion_id, date_ms, value, ingestion_id, ...]``: no object
+Each lane holds one flat list `[ingestion_id, date_ms, value, ingestion_id, ...]`: no object
 per measurement besides the caller's value and date. An ingestion ID always maps to the lane of
-its subject (the part before ``$``), so one series lives in one lane.
+its subject (the part before `$`), so one series lives in one lane.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class Queue:
     """The measurement queue of one client, and the one check of what goes in.
 
     Like the rest of the client it belongs to one event loop: call it from that loop's
-    thread (``blockbax_async.sync`` does the hop for blocking code).
+    thread (`blockbax_async.sync` does the hop for blocking code).
     """
 
     def __init__(self, settings: IngestSettings | None = None) -> None:
@@ -81,9 +81,10 @@ class Queue:
         date: Any,
     ) -> tuple[int | None, Any]:
         """The one check of a measurement, for every way in (the blocking layer's too):
-        ``(date in epoch ms, value)`` as queued. Raises
-        :class:`~blockbax_async.errors.ClientStateError` once closing started, and
-        :class:`~blockbax_async.errors.ValidationError` naming the field and the value."""
+        `(date in epoch ms, value)` as queued. Raises
+        [`ClientStateError`][blockbax_async.errors.ClientStateError] once closing started, and
+        [`ValidationError`][blockbax_async.errors.ValidationError] naming the field and the
+        value."""
         if self._closed:
             raise ClientStateError(CLOSED)
         try:
@@ -132,16 +133,42 @@ class Queue:
         text: str | None = None,
         date: datetime | int | str | None = None,
     ) -> None:
-        """Queue one measurement; give exactly one of ``number``, ``location``, ``text``.
+        """Queue one measurement; give exactly one of `number`, `location`, `text`.
 
-        ``date`` is an aware ``datetime``, epoch milliseconds or an ISO 8601 string with an
-        offset; ``None`` means now (or the server's time, with ``IngestSettings.server_time``).
-        Raises :class:`~blockbax_async.errors.ValidationError` for a value the API would not
-        take (nothing queued before is affected),
-        :class:`~blockbax_async.errors.QueueFullError` when the queue holds
-        ``max_queued`` measurements (or the spool cannot store more) and
-        :class:`~blockbax_async.errors.ClientStateError` once closing started.
+        `date` is an aware `datetime`, epoch milliseconds or an ISO 8601 string with an
+        offset; `None` means now (or the server's time, with `IngestSettings.server_time`).
+        Raises [`ValidationError`][blockbax_async.errors.ValidationError] for a value the API would
+        not take (nothing queued before is affected),
+        [`QueueFullError`][blockbax_async.errors.QueueFullError] when the queue holds
+        `max_queued` measurements (or the spool cannot store more) and
+        [`ClientStateError`][blockbax_async.errors.ClientStateError] once closing started.
         """
+        # A guard that only proves the common case (a known ID, epoch ms, a float with few
+        # fractional digits, room, no time rules) valid; all else takes the one check.
+        records = self._route.get(ingestion_id) if ingestion_id.__class__ is str else None
+        if (
+            records is None
+            or date.__class__ is not int
+            or not 10_000_000_000 <= date <= MAX_DATE_MS
+            or number.__class__ is not float
+            or not -1e20 < number < 1e20
+            or not (number * 1e8).is_integer()
+            or location is not None
+            or text is not None
+            or self._size >= self._soft
+            or self._newest is not None
+        ):
+            self._queue_checked(ingestion_id, number, location, text, date)
+            return
+        records.append(ingestion_id)
+        records.append(date)
+        records.append(number)
+        self._size += 1
+
+    def _queue_checked(
+        self, ingestion_id: Any, number: Any, location: Any, text: Any, date: Any
+    ) -> None:
+        """`queue` through the one check (every case its guard does not prove valid)."""
         date, value = self._check(ingestion_id, number, location, text, date)
         records = self._route.get(ingestion_id)
         if records is None or self._size >= self._soft:
@@ -154,8 +181,8 @@ class Queue:
             self._remember(ingestion_id, date)
 
     def _admit(self, ingestion_id: str) -> list[Any]:
-        """The lane records for one more measurement of ``ingestion_id``, when the queue is
-        open and has room (the slow path of :meth:`queue`: first sight of an ID, or a batch
+        """The lane records for one more measurement of `ingestion_id`, when the queue is
+        open and has room (the slow path of `queue`: first sight of an ID, or a batch
         more queued)."""
         if self._closed:
             raise ClientStateError(CLOSED)
@@ -192,8 +219,8 @@ class Queue:
         values: Sequence[Any],
         checked: bool = False,
     ) -> tuple[Sequence[int | None], Sequence[Any]]:
-        """:meth:`_check` of many measurements at once, all or none; with ``checked`` the
-        caller vouches for the dates (epoch ms in range) and values (as :func:`check_value`
+        """`_check` of many measurements at once, all or none; with `checked` the
+        caller vouches for the dates (epoch ms in range) and values (as `check_value`
         returns them), and only the state, the IDs and the time rules are checked."""
         if self._closed:
             raise ClientStateError(CLOSED)
@@ -232,7 +259,7 @@ class Queue:
                 seen[ingestion_id] = date
 
     def _remember_many(self, ingestion_ids: Sequence[str], dates: Sequence[int | None]) -> None:
-        """:meth:`_remember` of many."""
+        """`_remember` of many."""
         if self._newest is not None:
             for ingestion_id, date in zip(ingestion_ids, dates, strict=True):
                 if date is not None:
@@ -247,12 +274,12 @@ class Queue:
         checked: bool = False,
     ) -> int:
         """Queue many measurements at once, in order: all of them, or none when one is
-        invalid (:class:`~blockbax_async.errors.ValidationError`) or they do not all fit
-        (:class:`~blockbax_async.errors.QueueFullError`). Returns how many were queued.
+        invalid ([`ValidationError`][blockbax_async.errors.ValidationError]) or they do not all fit
+        ([`QueueFullError`][blockbax_async.errors.QueueFullError]). Returns how many were queued.
 
-        ``values`` holds one number, location or text per measurement. With ``checked`` the
-        caller vouches that ``dates`` are epoch milliseconds in range and ``values`` are as
-        :func:`check_value` returns them (``blockbax_async.dataframes`` checks whole columns).
+        `values` holds one number, location or text per measurement. With `checked` the
+        caller vouches that `dates` are epoch milliseconds in range and `values` are as
+        `check_value` returns them (`blockbax_async.dataframes` checks whole columns).
         """
         checked_dates, checked_values = self._check_many(ingestion_ids, dates, values, checked)
         count = len(ingestion_ids)

@@ -3,7 +3,7 @@
 A receipt holds one seq per lane (the lane's count at the checkpoint): it is done once every
 lane's oldest pending measurement is at or past it, so there is no object per measurement.
 Outcomes are told once: each answered measurement counts in the first open receipt that
-covers it, or, when none does, in the next checkpoint taken (``accepted``, ``refused``).
+covers it, or, when none does, in the next checkpoint taken (`accepted`, `refused`).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ _KEPT = (RejectReason.TRUNCATED,)  # stored, though altered
 
 
 class Refusal(NamedTuple):
-    """A measurement the server did not take as sent: ``date`` in epoch milliseconds,
-    ``reason`` a :class:`RejectReason` (``TRUNCATED``: stored, rounded or cut), ``message``
-    what the server (or the client) said."""
+    """A measurement the server did not take as sent: `date` in epoch milliseconds,
+    `reason` a [`RejectReason`][blockbax_async.RejectReason] (`TRUNCATED`: stored, rounded or cut),
+    `message` what the server (or the client) said."""
 
     ingestion_id: str
     date: int | None
@@ -36,13 +36,13 @@ class Refusal(NamedTuple):
 
 
 class Receipt:
-    """What became of every measurement queued before :meth:`checkpoint` made it.
+    """What became of every measurement queued before `checkpoint` made it.
 
-    ``done``: each has a final outcome (ingested, or refused by the server or before
-    sending; a batch that keeps failing for a transient reason is not final). ``accepted``
-    counts those the server ingested and ``refused`` lists those it did not take as sent,
+    `done`: each has a final outcome (ingested, or refused by the server or before
+    sending; a batch that keeps failing for a transient reason is not final). `accepted`
+    counts those the server ingested and `refused` lists those it did not take as sent,
     among the measurements queued since the previous checkpoint (and outcomes no earlier
-    receipt told). ``ok``: done and nothing refused.
+    receipt told). `ok`: done and nothing refused.
     """
 
     __slots__ = ("_done", "_event", "_tracker", "accepted", "refused", "targets")
@@ -66,8 +66,8 @@ class Receipt:
         return self._done and not self.refused
 
     async def wait(self, timeout: float | None = None) -> bool:
-        """Wait until :attr:`done` (at most ``timeout`` seconds); returns :attr:`done`.
-        Sends nothing: flushes or background sending deliver. Returns ``False`` at once
+        """Wait until `done` (at most `timeout` seconds); returns `done`.
+        Sends nothing: flushes or background sending deliver. Returns `False` at once
         when the client closed with covered measurements undelivered."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while not self._done and not self._tracker.closed:
@@ -82,7 +82,7 @@ class Receipt:
 
     async def durable(self, timeout: float | None = None) -> bool:
         """Wait until every covered measurement is on disk and fsynced, or has its outcome
-        (at most ``timeout`` seconds); returns whether it is. ``True`` at once without a
+        (at most `timeout` seconds); returns whether it is. `True` at once without a
         spool. Raises the spool's error when it cannot write (a full disk)."""
         return await self._tracker.durable(self, timeout)
 
@@ -124,15 +124,14 @@ class Tracker:
         batch: Batch,
         chosen: list[int] | None,
         ranges: Ranges,
-        rejections: Mapping[str, Rejection],
-        whole: Rejection | None = None,
+        refusals: Mapping[int, Rejection] | None = None,
     ) -> None:
-        """Tell the receipts the outcome of measurements that left ``lane``: ``chosen`` batch
-        indices (``None``: all) with seqs ``ranges``; refused: those of IDs in
-        ``rejections``, or all of them with ``whole``."""
+        """Tell the receipts the outcome of measurements that left `lane`: `chosen` batch
+        indices (`None`: all) with seqs `ranges`; refused: those whose batch index is in
+        `refusals`."""
         if self.active:
-            if rejections or whole is not None:
-                self._refused(lane, batch, chosen, ranges, rejections, whole)
+            if refusals:
+                self._refused(lane, batch, chosen, ranges, refusals)
             else:
                 for first, count in ranges:
                     self._count(lane.index, first, count)
@@ -156,13 +155,12 @@ class Tracker:
         batch: Batch,
         chosen: list[int] | None,
         ranges: Ranges,
-        rejections: Mapping[str, Rejection],
-        whole: Rejection | None,
+        refusals: Mapping[int, Rejection],
     ) -> None:
         indices = range(batch.size) if chosen is None else chosen
         for n, seq in zip(indices, expand(ranges), strict=True):
             receipt = self._receipt_of(lane.index, seq)
-            rejection = whole or rejections.get(batch.ids[n])
+            rejection = refusals.get(n)
             if rejection is None or rejection.reason in _KEPT:
                 receipt.accepted += 1
             if rejection is not None and len(receipt.refused) < MAX_REFUSED:
@@ -229,7 +227,7 @@ class Tracker:
 
 
 async def wait_event(event: asyncio.Event, timeout: float | None) -> None:
-    """Wait until ``event`` is set or ``timeout`` seconds pass. Not ``asyncio.wait_for``:
+    """Wait until `event` is set or `timeout` seconds pass. Not `asyncio.wait_for`:
     before Python 3.12 it can lose a cancellation that races with the event."""
     timer = None
     if timeout is not None:

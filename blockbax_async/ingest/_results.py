@@ -1,5 +1,5 @@
-"""What ingestion reports: a flush's :class:`FlushResult`, its failed batches, and the
-counters of :class:`IngestStats`."""
+"""What ingestion reports: a flush's [`FlushResult`][blockbax_async.FlushResult], its failed
+batches, and the counters of [`IngestStats`][blockbax_async.IngestStats]."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ MAX_FAILURES_KEPT = 100
 class BatchFailure:
     """A batch that failed after its retries.
 
-    ``kept``: the measurements are still queued, at the front of their lane, and the next
+    `kept`: the measurements are still queued, at the front of their lane, and the next
     flush sends them again (network failures, 5xx, 401/403). Otherwise the server refused
-    the batch itself (400, 413, 422), or its body could not be built (a ``ValidationError``):
-    the measurements were taken out of the queue and are handed back in ``measurements``, so
+    the batch itself (400, 413, 422), or its body could not be built (a `ValidationError`):
+    the measurements were taken out of the queue and are handed back in `measurements`, so
     that one bad batch cannot block its lane.
     """
 
@@ -35,15 +35,15 @@ class BatchFailure:
 class FlushResult:
     """What a flush did.
 
-    ``accepted`` counts the measurements the server ingested, each once also when its batch
-    was sent again; ``requests`` and ``retries`` count POSTs; ``rejected`` maps ingestion
-    IDs the server named in 207 answers to their :class:`Rejection`; ``failures`` lists
-    batches that failed after their retries (the first 100) and ``undelivered`` counts their
-    measurements; ``pending`` is what was still queued when the flush ended (failed batches
-    included); ``timed_out`` tells that the flush was cut short by its timeout;
-    ``created_subjects`` names the subjects made with ``create_subjects``;
-    ``unconfirmed`` counts measurements the server's answers neither counted as ingested
-    nor named (their IDs are in ``rejected`` with reason ``OTHER``).
+    `accepted` counts the measurements the server ingested, each once also when its batch
+    was sent again; `requests` and `retries` count POSTs; `rejected` maps ingestion
+    IDs the server named in 207 answers to their [`Rejection`][blockbax_async.Rejection];
+    `failures` lists batches that failed after their retries (the first 100) and `undelivered`
+    counts their measurements; `pending` is what was still queued when the flush ended (failed
+    batches included); `timed_out` tells that the flush was cut short by its timeout;
+    `created_subjects` names the subjects made with `create_subjects`;
+    `unconfirmed` counts measurements the server's answers neither counted as ingested
+    nor named (their IDs are in `rejected` with reason `OTHER`).
     """
 
     accepted: int = 0
@@ -64,7 +64,7 @@ class FlushResult:
         return not (self.failures or self.rejected or self.timed_out or self.unconfirmed)
 
     def rejected_ids(self, reason: RejectReason | None = None) -> list[str]:
-        """The rejected ingestion IDs, all or those of one ``reason``."""
+        """The rejected ingestion IDs, all or those of one `reason`."""
         return [i for i, r in self.rejected.items() if reason is None or r.reason is reason]
 
     def raise_for_failures(self) -> None:
@@ -107,16 +107,16 @@ class FlushResult:
 class IngestStats:
     """Counters to export (the loss ledger).
 
-    Now: ``queued`` and ``in_flight``, the measurements waiting and being sent, and
-    ``oldest_pending_age``, the seconds since the oldest of them was queued (0.0 when none;
+    Now: `queued` and `in_flight`, the measurements waiting and being sent, and
+    `oldest_pending_age`, the seconds since the oldest of them was queued (0.0 when none;
     to within the time it took to queue a batch). Since the client was made, by outcome:
-    ``sent`` (ingested by the server, ``truncated`` ones included), ``truncated`` (stored,
-    rounded or cut), ``refused_unknown_id``, ``refused_invalid_value`` and ``refused_other``
-    (sent, not ingested: by the reason the server gave), ``refused_at_queue`` (refused by
-    ``queue()``, ``put()`` or ``queue_many()`` before anything was sent) and ``handed_back``
+    `sent` (ingested by the server, `truncated` ones included), `truncated` (stored,
+    rounded or cut), `refused_unknown_id`, `refused_invalid_value` and `refused_other`
+    (sent, not ingested: by the reason the server gave), `refused_at_queue` (refused by
+    `queue()`, `put()` or `queue_many()` before anything was sent) and `handed_back`
     (in batches the server refused as a whole, or whose body could not be built, handed back
-    in :attr:`BatchFailure.measurements`). And ``rejected`` (sent, not ingested, all reasons),
-    ``retried`` (POSTs sent again), ``requests`` and ``failed_batches``.
+    in `measurements`). And `rejected` (sent, not ingested, all reasons),
+    `retried` (POSTs sent again), `requests` and `failed_batches`.
     """
 
     queued: int

@@ -1,9 +1,11 @@
 """Sending: lanes drain in batches through the transport's one retry loop, and each answer
 is counted, reported and settled (receipts, spool) where it arrives.
 
-A lane sends one request at a time and removes a batch only once the server answered it, so
-per-series order holds with many lanes in flight, under retries and when a flush is
-cancelled; a batch that fails stays at the front of its lane for the next flush. Delivery is
+A lane cuts a few bodies' worth at a time and sends them series-major, several at once when
+they share no series (a body that continues a series waits for the answer to the one
+before), within the adaptive limit of `_concurrency`. Measurements leave the lane only once
+the server answered them, so per-series order holds with many POSTs in flight, under retries
+and when a flush is cancelled; a body that fails stays in its lane for the next flush. Delivery is
 at least once: a batch the server stored before the connection dropped is sent again, and
 the API overwrites by ingestion ID and date.
 """
@@ -22,15 +24,17 @@ from .._retry import backoff, is_retryable
 from .._transport import Transport
 from ..errors import BlockbaxError, ClientStateError, ValidationError
 from ._batches import (
-    Answer,
     Batch,
+    Cut,
+    Part,
+    QueuedMeasurement,
     Rejection,
     RejectReason,
-    build_body,
     count_wanted,
     keeps_batch,
     read_answer,
 )
+from ._concurrency import Limiter
 from ._lanes import Lane
 from ._queue import Queue
 from ._results import BatchFailure, FlushResult
@@ -43,7 +47,8 @@ __all__ = ["Sender"]
 logger = logging.getLogger("blockbax_async")
 
 _UNKNOWN = RejectReason.UNKNOWN_INGESTION_ID
-_LOSING = (RejectReason.UNKNOWN_INGESTION_ID, RejectReason.INVALID_VALUE, RejectReason.OTHER)
+_NOT_SENT: Any = object()
+BODIES_PER_CUT = 32  # a lane cuts this many bodies' worth at once, to send series-major
 
 
 class Sender(Queue):
@@ -61,6 +66,8 @@ class Sender(Queue):
         self._namespaces = (subjects, metrics)
         self._interval = self.settings.flush_interval
         self._in_flight = 0
+        settings = self.settings
+        self._limiter = Limiter(settings.lanes, settings.max_in_flight, settings.adaptive)
         self._sent = self._rejected = self._retried = self._requests = self._failed = 0
         self._handed_back = 0
         self._refused: dict[RejectReason, int] = dict.fromkeys(RejectReason, 0)
@@ -80,14 +87,15 @@ class Sender(Queue):
         create_subjects: bool = False,
         timeout: float | None = None,
     ) -> FlushResult:
-        """Send what is queued (of ``ingestion_ids`` only, when given: a collection of IDs,
-        not one bare ``str``) and report.
+        """Send what is queued (of `ingestion_ids` only, when given: a collection of IDs,
+        not one bare `str`) and report.
 
-        Batches of at most 500 go out on all lanes at once, one request in flight per lane.
+        Batches of at most 500 go out on all lanes at once, series-major; a lane may have
+        several in flight when they share no series (the limit adapts, see `IngestSettings`).
         A batch that fails after its retries stays queued for the next flush (see
-        :class:`BatchFailure`). With ``create_subjects``, subjects missing for unknown
-        ingestion IDs ``<subject external ID>$<metric external ID>`` are created (type from
-        the metric) and their measurements sent again. ``timeout`` (seconds) cuts the flush
+        [`BatchFailure`][blockbax_async.BatchFailure]). With `create_subjects`, subjects missing
+        for unknown ingestion IDs `<subject external ID>$<metric external ID>` are created (type
+        from the metric) and their measurements sent again. `timeout` (seconds) cuts the flush
         short; what was not sent stays queued.
         """
         if self._closed:
@@ -122,110 +130,194 @@ class Sender(Queue):
     ) -> None:
         async with lane.lock:
             while todo > 0 and len(lane):
-                batch = lane.cut(min(self._batch, todo), wanted)
+                batch = lane.cut(min(self._batch * BODIES_PER_CUT, todo), wanted)
                 if not batch.size:
                     break
+                cut = Cut(batch, self._batch)
                 self._in_flight += batch.size
                 try:
-                    count = {"blockbax.measurements.count": batch.size}
-                    with self._transport.operation("blockbax.measurements.batch", count):
-                        answer = await self._post(_body(batch), result)
-                except BlockbaxError as error:
-                    if self._failed_batch(lane, batch, error, result):
-                        return
-                    todo -= batch.size
-                    continue
+                    outcomes = await self._send_parts(cut, result)
                 finally:
                     self._in_flight -= batch.size
+                stay = [n for n, o in enumerate(outcomes) if o is _NOT_SENT or _kept(o)]
                 todo -= batch.size
-                todo += await self._answered(lane, batch, answer, result, maker)
+                todo += await self._answered(lane, cut, outcomes, result, maker, stay)
+                if stay:  # a body failed for a reason that may pass: it and what follows stay
+                    self._failed_batch(lane, [cut.parts[n] for n in stay], outcomes, result)
+                    return
+
+    async def _send_parts(self, cut: Cut, result: FlushResult) -> list[Any]:
+        """Send the bodies of a batch, each as soon as a slot is free and (when it continues
+        a series) the body before it was answered; the answer or error of each, `_NOT_SENT`
+        for one not sent (after an error that keeps the batch)."""
+        outcomes: list[Any] = [_NOT_SENT] * len(cut.parts)
+        tasks: list[asyncio.Task[None]] = []
+        try:
+            for n, part in enumerate(cut.parts):
+                if part[0][1] and tasks:  # continues the series the body before ends with
+                    await asyncio.wait(tasks[-1:])
+                if any(map(_kept, outcomes)):
+                    break
+                await self._limiter.acquire()
+                tasks.append(asyncio.ensure_future(self._send_part(cut, n, outcomes, result)))
+            if tasks:
+                await asyncio.wait(tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            if tasks:
+                await asyncio.wait(tasks)
+        for task in tasks:
+            if not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+        return outcomes
+
+    async def _send_part(self, cut: Cut, n: int, outcomes: list[Any], result: FlushResult) -> None:
+        """POST body `n` of a batch (a slot is held), and tell the limiter how it went."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        rtt: float | None = None
+        pressure = False
+        size = _size(cut.parts[n])
+        try:
+            try:
+                body = cut.body(n)
+            except Exception as error:  # e.g. orjson's TypeError for what queue() should refuse
+                outcomes[n] = ValidationError(
+                    f"measurements: a batch of {size} could not be encoded ({error})"
+                )
+                return
+            count = {"blockbax.measurements.count": size}
+            with self._transport.operation("blockbax.measurements.batch", count):
+                outcomes[n] = await self._post(body, result)
+            rtt = loop.time() - started
+        except BlockbaxError as error:
+            outcomes[n] = error
+            pressure = is_retryable(error)
+        finally:
+            self._limiter.release(rtt, pressure)
 
     async def _answered(
         self,
         lane: Lane,
-        batch: Batch,
-        answer: Any,
+        cut: Cut,
+        outcomes: list[Any],
         result: FlushResult,
         maker: SubjectMaker | None,
+        stay: Collection[int] = (),
     ) -> int:
-        """Count the answer to a sent batch and settle it; returns how many of its
-        measurements stay queued to be sent again (their subjects were just created)."""
-        if (
-            answer.__class__ is dict
-            and answer.get("numberOfIngestedMeasurements") == batch.size
-            and not answer.get("detailedMessages")
-        ):  # the usual answer: no need to count per ingestion ID
-            accepted, rejections, unconfirmed = Answer(batch.size, [], 0)
-        else:
-            accepted, rejections, unconfirmed = read_answer(answer, batch.counts())
+        """Count the answers to the bodies of a sent batch and settle it, but the bodies
+        `stay` (not sent, or failed for a reason that may pass); returns how many of its
+        measurements stay queued (those, and those whose subjects were just created)."""
+        accepted = answered = handed = 0
+        refusals: dict[int, Rejection] = {}
+        said: list[tuple[Part, list[Rejection]]] = []
+        staying = [k for n in stay for k in cut.indices(n)]
+        for n, (part, answer) in enumerate(zip(cut.parts, outcomes, strict=True)):
+            if n in stay:
+                continue
+            size = _size(part)
+            if isinstance(answer, BlockbaxError):  # refused as a whole: handed back
+                handed += size
+                whole = self._handed(cut, n, answer, result)
+                refusals.update((k, whole) for k in cut.indices(n))
+                continue
+            answered += size
+            if (
+                answer.__class__ is dict
+                and answer.get("numberOfIngestedMeasurements") == size
+                and not answer.get("detailedMessages")
+            ):  # the usual answer: no need to count per ingestion ID
+                accepted += size
+                continue
+            told = read_answer(answer, {i: stop - first for i, first, stop in part})
+            accepted += told.accepted
+            result.unconfirmed += told.unconfirmed
+            said.append((part, told.rejections))
         again: set[str] = set()
-        unknown = [r.ingestion_id for r in rejections if r.reason is _UNKNOWN]
+        unknown = [r.ingestion_id for _, found in said for r in found if r.reason is _UNKNOWN]
+        outcome: dict[str, str | None] = {}
         if maker is not None and unknown:
             # Cancelled here, the batch stays queued: sent again, answered again, safely.
-            outcome = await maker.ensure(unknown, result)
-            again = {i for i, problem in outcome.items() if problem is None}
-            rejections = [
-                attrs.evolve(r, message=f"{r.message} Not created: {outcome[r.ingestion_id]}")
-                if r.ingestion_id in outcome
-                else r
-                for r in rejections
-                if r.ingestion_id not in again
-            ]
-        counts = batch.counts() if again else None
-        resent = sum(counts[i] for i in again) if counts else 0
+            outcome = await maker.ensure(list(dict.fromkeys(unknown)), result)
+            held = {cut.batch.ids[k] for k in refusals} | {cut.batch.ids[k] for k in staying}
+            again = {i for i, problem in outcome.items() if problem is None} - held
+        for part, found in said:
+            by_id: dict[str, Rejection] = {}
+            for r in found:
+                if r.ingestion_id in again:
+                    continue
+                if r.ingestion_id in outcome:
+                    note = f"{r.message} Not created: {outcome[r.ingestion_id]}"
+                    r = attrs.evolve(r, message=note)
+                result._reject(r)
+                self._refused[r.reason] += r.sent
+                by_id[r.ingestion_id] = r
+            for ingestion_id, first, stop in part:
+                rejection = by_id.get(ingestion_id)
+                if rejection is not None:
+                    refusals.update((k, rejection) for k in cut.at[ingestion_id][first:stop])
+        resent = sum(len(cut.at[i]) for i in again)
         self._sent += accepted
-        self._rejected += batch.size - accepted - resent
+        self._rejected += answered - accepted - resent
+        self._handed_back += handed
         result.accepted += accepted
-        result.unconfirmed += unconfirmed
-        for rejection in rejections:
-            result._reject(rejection)
-            self._refused[rejection.reason] += rejection.sent
-        self._settle(lane, batch, again, {r.ingestion_id: r for r in rejections})
-        return resent
+        self._settle(lane, cut.batch, again, refusals, staying)
+        return resent + len(staying)
 
     def _settle(
         self,
         lane: Lane,
         batch: Batch,
         again: Collection[str],
-        rejections: Mapping[str, Rejection],
-        whole: Rejection | None = None,
+        refusals: Mapping[int, Rejection] | None = None,
+        stay: Collection[int] = (),
     ) -> None:
         """Take what has its outcome out of the lane, and tell the receipts and the spool."""
-        chosen, ranges = lane.settle(batch, again)
+        chosen, ranges = lane.settle(batch, again, frozenset(stay))
         self._size -= batch.size if chosen is None else len(chosen)
-        self._tracker.settled(lane, batch, chosen, ranges, rejections, whole)
+        self._tracker.settled(lane, batch, chosen, ranges, refusals)
         if self._spool is not None:
             self._spool.delete(lane, ranges)
         if not self._size:
             self._route.clear()  # the next measurement of each ID stamps its lane's age
         self._changed.set()
 
-    def _failed_batch(
-        self, lane: Lane, batch: Batch, error: BlockbaxError, result: FlushResult
-    ) -> bool:
-        """Record a batch that failed; returns whether the lane must stop (batch kept)."""
+    def _handed(self, cut: Cut, n: int, error: BlockbaxError, result: FlushResult) -> Rejection:
+        """Record a body the server refused as a whole (or that could not be built): its
+        measurements are handed back in the flush result; returns their rejection."""
         self._failed += 1
-        kept = keeps_batch(error)
-        failure = BatchFailure(error, batch.size, list(batch.counts()), kept)
-        if not kept:
-            failure.measurements = batch.measurements()
-            reason = (
-                RejectReason.NOT_SENT
-                if isinstance(error, ValidationError)
-                else RejectReason.REFUSED_BATCH
-            )
-            self._handed_back += batch.size
-            self._settle(lane, batch, (), {}, Rejection("", reason, str(error), batch.size))
-        else:
-            lane.paused_until = time.monotonic() + self._interval
+        batch, indices = cut.batch, cut.indices(n)
+        failure = BatchFailure(error, len(indices), [i for i, _, _ in cut.parts[n]], False)
+        failure.measurements = [
+            QueuedMeasurement(batch.ids[k], batch.dates[k], batch.values[k]) for k in indices
+        ]
         result._fail(failure)
         logger.warning(
-            "a batch of %d measurements failed (%s); %s",
-            batch.size, error,
-            "it stays queued" if kept else "it is handed back in the flush result",
+            "a batch of %d measurements failed (%s); it is handed back in the flush result",
+            len(indices), error,
         )  # fmt: skip
-        return kept
+        reason = (
+            RejectReason.NOT_SENT
+            if isinstance(error, ValidationError)
+            else RejectReason.REFUSED_BATCH
+        )
+        return Rejection("", reason, str(error), len(indices))
+
+    def _failed_batch(
+        self, lane: Lane, parts: list[Part], outcomes: list[Any], result: FlushResult
+    ) -> None:
+        """Record the bodies of a batch that stay queued after one failed for a reason that
+        may pass (a drop, a 5xx, 401/403); the lane pauses."""
+        lane.paused_until = time.monotonic() + self._interval
+        error = next((o for o in outcomes if _kept(o)), None)
+        if error is None:  # not sent: cut short before their turn
+            return
+        self._failed += 1
+        count = sum(map(_size, parts))
+        ids = list(dict.fromkeys(i for part in parts for i, _, _ in part))
+        result._fail(BatchFailure(error, count, ids, True))
+        logger.warning("a batch of %d measurements failed (%s); it stays queued", count, error)
 
     async def _post(self, body: bytes, result: FlushResult) -> Any:
         """POST one batch through the transport's retry loop, counting every attempt."""
@@ -236,6 +328,7 @@ class Sender(Queue):
             if error is not None:
                 self._retried += 1
                 result.retries += 1
+                self._limiter.observe(None, is_retryable(error))
 
         count()
         try:
@@ -267,15 +360,12 @@ class Sender(Queue):
             await asyncio.sleep(pause)
 
 
-def _body(batch: Batch) -> bytes:
-    """The POST body of a batch; a ``ValidationError`` (the batch is handed back, not kept)
-    when it cannot be built, so that no measurement can block its lane."""
-    try:
-        return build_body(batch.ids, batch.dates, batch.values)
-    except Exception as error:  # e.g. orjson's TypeError for a value queue() should have refused
-        raise ValidationError(
-            f"measurements: a batch of {batch.size} could not be encoded ({error})"
-        ) from error
+def _kept(outcome: Any) -> bool:
+    return isinstance(outcome, BlockbaxError) and keeps_batch(outcome)
+
+
+def _size(part: Part) -> int:
+    return sum(stop - first for _, first, stop in part)
 
 
 async def _run_all(

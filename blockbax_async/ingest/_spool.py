@@ -1,14 +1,14 @@
 """Store and forward: an on-disk journal of what is queued, until the server answered it.
 
-The journal is one SQLite database in WAL mode (stdlib ``sqlite3``, no dependency): a commit
+The journal is one SQLite database in WAL mode (stdlib `sqlite3`, no dependency): a commit
 appends checksummed frames to the write-ahead log, so a torn last write after a crash is
-recognised and dropped on the next open, never a corrupt journal; ``synchronous=FULL`` makes
-a commit an fsync; ``locking_mode=EXCLUSIVE`` holds the file's lock while the client is open,
-so a second process (or client) gets :class:`~blockbax_async.errors.ClientStateError`.
+recognised and dropped on the next open, never a corrupt journal; `synchronous=FULL` makes
+a commit an fsync; `locking_mode=EXCLUSIVE` holds the file's lock while the client is open,
+so a second process (or client) gets [`ClientStateError`][blockbax_async.errors.ClientStateError].
 Segment files would need all of that written and tested by hand.
 
-The hot path never touches it: ``queue()`` appends to a lane in memory, and now and then (a
-batch queued, a flush, ``durable()``, background ticks) the new records of each lane are
+The hot path never touches it: `queue()` appends to a lane in memory, and now and then (a
+batch queued, a flush, `durable()`, background ticks) the new records of each lane are
 handed in bulk to a writer thread, which commits whatever piled up in one transaction (group
 commit) while the event loop goes on. Answered measurements are deleted the same way.
 """
@@ -111,7 +111,7 @@ class Spool:
         return [(i, date, decode(kind, value)) for i, date, kind, value in rows]
 
     def replace(self, lanes: Sequence[Lane]) -> None:
-        """Write the lanes as the whole journal, at once (after :meth:`recover`)."""
+        """Write the lanes as the whole journal, at once (after `recover`)."""
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -151,13 +151,13 @@ class Spool:
         self._submit([("commit",)])
 
     def wait_target(self, loop: asyncio.AbstractEventLoop, event: asyncio.Event) -> None:
-        """Set ``event`` (in ``loop``) after the next commit."""
+        """Set `event` (in `loop`) after the next commit."""
         with self._lock:
             self._waiters.append((loop, event))
 
     def stop(self) -> None:
         """Commit what was handed over and release the journal (blocks until done: call it
-        in a thread, after a last :meth:`write`)."""
+        in a thread, after a last `write`)."""
         if self._closed:
             return
         self._submit([("stop",)])
@@ -195,7 +195,7 @@ class Spool:
                 return
 
     def _apply(self, ops: list[tuple[Any, ...]]) -> list[tuple[int, int]]:
-        """Run ``ops`` in one transaction; returns the durable marks it moved."""
+        """Run `ops` in one transaction; returns the durable marks it moved."""
         db, advanced = self._db, []
         durable = list(self.durable)
         try:

@@ -15,9 +15,9 @@ logger = logging.getLogger("blockbax_async")
 
 
 class SubjectMaker:
-    """Creates the subjects of unknown ingestion IDs ``<subject ext. ID>$<metric ext. ID>``,
-    with the subject type of the metric, for one flush, through the client's ``subjects``
-    and ``metrics`` namespaces (given, so that this package does not import ``resources``)."""
+    """Creates the subjects of unknown ingestion IDs `<subject ext. ID>$<metric ext. ID>`,
+    with the subject type of the metric, for one flush, through the client's `subjects`
+    and `metrics` namespaces (given, so that this package does not import `resources`)."""
 
     def __init__(self, subjects: Any, metrics: Any) -> None:
         self._subjects = subjects
@@ -26,7 +26,7 @@ class SubjectMaker:
         self._tried: dict[str, str | None] = {}
 
     async def ensure(self, ingestion_ids: list[str], result: FlushResult) -> dict[str, str | None]:
-        """``{ingestion_id: None}`` when its subject now exists with it, else why not."""
+        """`{ingestion_id: None}` when its subject now exists with it, else why not."""
         return {i: await self._ensure(i, result) for i in ingestion_ids}
 
     async def _ensure(self, ingestion_id: str, result: FlushResult) -> str | None:

@@ -1,6 +1,6 @@
 """Measurement values as the API takes them: pure checks that name the field and the value.
 
-``queue()`` runs them on every call, so each is written for speed: the common cases (a float,
+`queue()` runs them on every call, so each is written for speed: the common cases (a float,
 epoch milliseconds) take no detour.
 """
 
@@ -68,10 +68,10 @@ def _has_few_fraction_digits(value: float) -> bool:
 def check_number(
     value: Any, ingestion_id: str, field: str = "number", lenient: bool = False
 ) -> float | int | Decimal:
-    """``value`` as the API takes a number: finite, at most 20 integer and 8 fractional
-    digits (more are let through when ``lenient``: the server rounds them); ``ValidationError``
-    naming ``field`` and the value otherwise. Integers beyond 64 bits become ``Decimal`` (sent
-    exactly); other real numbers (numpy's) become ``float``."""
+    """`value` as the API takes a number: finite, at most 20 integer and 8 fractional
+    digits (more are let through when `lenient`: the server rounds them); `ValidationError`
+    naming `field` and the value otherwise. Integers beyond 64 bits become `Decimal` (sent
+    exactly); other real numbers (numpy's) become `float`."""
     cls = value.__class__
     if cls is float:
         return _check_float(value, ingestion_id, field, lenient)
@@ -124,8 +124,8 @@ def _check_float(value: float, ingestion_id: str, field: str, lenient: bool) -> 
 
 
 def check_location(value: Any, ingestion_id: str, lenient: bool = False) -> dict[str, Any]:
-    """A location (a :class:`~blockbax_async.models.Location` or a mapping with ``lat``,
-    ``lon`` and optionally ``alt``) as the JSON object the API takes."""
+    """A location (a `Location` or a mapping with `lat`,
+    `lon` and optionally `alt`) as the JSON object the API takes."""
     lat: Any
     lon: Any
     if value.__class__ is dict and len(value) == 2:
@@ -173,7 +173,7 @@ def check_location(value: Any, ingestion_id: str, lenient: bool = False) -> dict
 def check_value(
     ingestion_id: str, number: Any, location: Any, text: Any, lenient: bool = False
 ) -> Any:
-    """The one value of a measurement, checked and in the form it is queued; ``lenient``
+    """The one value of a measurement, checked and in the form it is queued; `lenient`
     lets through what the server would round (digits) or cut (texts) and report."""
     if number is not None:
         if location is None and text is None:
@@ -204,8 +204,8 @@ def _unsendable(field: str, text: str, ingestion_id: str | None) -> ValidationEr
 
 
 def check_text(text: Any, ingestion_id: str, field: str = "text", lenient: bool = False) -> str:
-    """A text value: a ``str`` that can be sent as UTF-8, of at most 1000 characters
-    (longer when ``lenient``: the server cuts it)."""
+    """A text value: a `str` that can be sent as UTF-8, of at most 1000 characters
+    (longer when `lenient`: the server cuts it)."""
     if not isinstance(text, str):
         raise ValidationError(f"{_where(field, text, ingestion_id)}: not a str")
     if len(text) > MAX_TEXT and not lenient:
@@ -219,7 +219,7 @@ def check_text(text: Any, ingestion_id: str, field: str = "text", lenient: bool 
 
 
 def check_any(ingestion_id: str, value: Any, lenient: bool = False) -> Any:
-    """:func:`check_value` of a value of any kind: a text, a location or a number."""
+    """`check_value` of a value of any kind: a text, a location or a number."""
     if isinstance(value, str):
         return check_value(ingestion_id, None, None, value, lenient)
     if isinstance(value, Mapping | Location):
@@ -242,10 +242,10 @@ def _seconds_error(date: Any, ingestion_id: str) -> ValidationError:
 
 
 def to_epoch_ms(date: Any, ingestion_id: str = "") -> int:
-    """Epoch milliseconds of an aware ``datetime``, epoch milliseconds (an integer, numpy's
-    too; a ``float`` is cut to whole milliseconds) or an ISO 8601 string with an offset.
+    """Epoch milliseconds of an aware `datetime`, epoch milliseconds (an integer, numpy's
+    too; a `float` is cut to whole milliseconds) or an ISO 8601 string with an offset.
     Naive dates are refused: their time zone would be a guess. So are numbers that look
-    like epoch seconds (:func:`looks_like_seconds`)."""
+    like epoch seconds (`looks_like_seconds`)."""
     if date.__class__ is datetime and date.tzinfo is not None:
         try:
             ms: int = (date - _EPOCH) // _ONE_MS
@@ -309,7 +309,7 @@ def _parse_iso(text: str, ingestion_id: str) -> datetime:
 
 
 def check_ingestion_id(ingestion_id: Any, field: str = "ingestion_id") -> str:
-    """An ingestion ID: a non-empty ``str`` that can be sent as UTF-8."""
+    """An ingestion ID: a non-empty `str` that can be sent as UTF-8."""
     if not isinstance(ingestion_id, str) or not ingestion_id.strip():
         raise ValidationError(f"{field}: {ingestion_id!r}: give a non-empty str")
     if not sendable(ingestion_id):
@@ -318,8 +318,8 @@ def check_ingestion_id(ingestion_id: Any, field: str = "ingestion_id") -> str:
 
 
 def distinct_ids(ingestion_ids: Iterable[Any]) -> dict[str, None]:
-    """The distinct ingestion IDs, in first-seen order; ``ValidationError`` for one that
-    cannot be a key (a list), where ``dict`` would raise ``TypeError``."""
+    """The distinct ingestion IDs, in first-seen order; `ValidationError` for one that
+    cannot be a key (a list), where `dict` would raise `TypeError`."""
     try:
         return dict.fromkeys(ingestion_ids)
     except TypeError:
@@ -328,7 +328,7 @@ def distinct_ids(ingestion_ids: Iterable[Any]) -> dict[str, None]:
 
 
 def check_ingestion_ids(ingestion_ids: Any, field: str = "ingestion_ids") -> list[str]:
-    """A collection of ingestion IDs (not one bare ``str``), each checked."""
+    """A collection of ingestion IDs (not one bare `str`), each checked."""
     if isinstance(ingestion_ids, str | bytes) or not isinstance(ingestion_ids, Iterable):
         raise ValidationError(
             f"{field}: {ingestion_ids!r}: give a list of ingestion IDs, e.g. [{ingestion_ids!r}]"
@@ -342,9 +342,9 @@ HOUR_MS = 3_600_000
 
 
 def time_problem(date: int, newest: int | None, now: int) -> str | None:
-    """Why the platform would not keep a measurement dated ``date`` (epoch ms) in a series
-    whose newest date is ``newest``, at ``now``: it keeps none at or before the newest, nor
-    more than an hour ahead. ``None`` when it would keep it."""
+    """Why the platform would not keep a measurement dated `date` (epoch ms) in a series
+    whose newest date is `newest`, at `now`: it keeps none at or before the newest, nor
+    more than an hour ahead. `None` when it would keep it."""
     if newest is not None and date <= newest:
         return (
             f"not after {newest}, the newest date queued for this series; the platform "

@@ -1,8 +1,8 @@
 """Attrs models of the Blockbax API resources, and the converter to and from JSON.
 
-Models are mutable: edit attributes in place (or use ``attrs.evolve``) and pass the model to
-``update``. Ids are ``str``; constructors also accept ``uuid.UUID``. Fields the server fills
-in (``id``, ``created_date``, ...) default to ``None`` and are never sent.
+Models are mutable: edit attributes in place (or use `attrs.evolve`) and pass the model to
+`update`. Ids are `str`; constructors also accept `uuid.UUID`. Fields the server fills
+in (`id`, `created_date`, ...) default to `None` and are never sent.
 """
 
 from ._common import (

@@ -41,20 +41,20 @@ READ_ONLY: dict[str, Any] = {"read_only": True}
 
 VALUE_KINDS = ("text", "number", "location", "map_layer", "image", "area")
 """The value attributes of property values and subject properties, in the official SDK's
-lower-case names (what ``get_data_type()`` answers)."""
+lower-case names (what `get_data_type()` answers)."""
 
 KIND_OF_DATA_TYPE = {kind.upper(): kind for kind in VALUE_KINDS}
-"""The value attribute of each property data type (``"MAP_LAYER"``: ``"map_layer"``)."""
+"""The value attribute of each property data type (`"MAP_LAYER"`: `"map_layer"`)."""
 
 
 def kind_of(value: Any) -> str:
-    """Which value attribute of ``value`` is set (``"number"``, ...), ``"unknown"`` if none."""
+    """Which value attribute of `value` is set (`"number"`, ...), `"unknown"` if none."""
     return next((kind for kind in VALUE_KINDS if getattr(value, kind, None) is not None), "unknown")
 
 
 def plain_numbers(value: Any) -> Any:
-    """``value`` with each ``Decimal`` (as official scripts pass numbers) made an ``int`` or
-    ``float``, also inside mappings."""
+    """`value` with each `Decimal` (as official scripts pass numbers) made an `int` or
+    `float`, also inside mappings."""
     if isinstance(value, Decimal) and value.is_finite():
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, Mapping):
@@ -63,8 +63,8 @@ def plain_numbers(value: Any) -> Any:
 
 
 def to_id(value: str | uuid.UUID, where: str = "id") -> str:
-    """An id given as ``str`` or ``uuid.UUID``, as ``str``; anything else (an ``int``,
-    ``None``) raises :class:`ValidationError` naming ``where``."""
+    """An id given as `str` or `uuid.UUID`, as `str`; anything else (an `int`,
+    `None`) raises [`ValidationError`][blockbax_async.errors.ValidationError] naming `where`."""
     if isinstance(value, str):
         return check_text(where, str(value))
     if isinstance(value, uuid.UUID):
@@ -73,19 +73,19 @@ def to_id(value: str | uuid.UUID, where: str = "id") -> str:
 
 
 def as_id(value: str | uuid.UUID) -> str:
-    """Field converter: a ``uuid.UUID`` becomes its ``str``. Other types are left as they
+    """Field converter: a `uuid.UUID` becomes its `str`. Other types are left as they
     are (attrs converters cannot name the field): checked before sending, where the
     message names the attribute."""
     return str(value) if isinstance(value, uuid.UUID) else value
 
 
 def as_optional_id(value: str | uuid.UUID | None) -> str | None:
-    """Like :func:`as_id`, letting ``None`` through."""
+    """Like `as_id`, letting `None` through."""
     return str(value) if isinstance(value, uuid.UUID) else value
 
 
 def as_ids(values: Iterable[str | uuid.UUID] | None) -> list[str]:
-    """Field converter: a list of ids, UUIDs as ``str``; ``None`` becomes an empty list. A
+    """Field converter: a list of ids, UUIDs as `str`; `None` becomes an empty list. A
     lone string or a non-iterable is left as it is, for the check before sending."""
     if values is None:
         return []
@@ -95,13 +95,13 @@ def as_ids(values: Iterable[str | uuid.UUID] | None) -> list[str]:
 
 
 def as_optional_ids(values: Iterable[str | uuid.UUID] | None) -> list[str] | None:
-    """Like :func:`as_ids`, letting ``None`` through."""
+    """Like `as_ids`, letting `None` through."""
     return None if values is None else as_ids(values)
 
 
 def check_one_value(owner: str, **values: Any) -> None:
-    """Raise :class:`ValidationError` (a ``ValueError``) unless exactly one of ``values`` is
-    not ``None``."""
+    """Raise [`ValidationError`][blockbax_async.errors.ValidationError] (a `ValueError`) unless
+    exactly one of `values` is not `None`."""
     given = [name for name, value in values.items() if value is not None]
     if len(given) != 1:
         raise ValidationError(
@@ -111,7 +111,7 @@ def check_one_value(owner: str, **values: Any) -> None:
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
 class Location:
-    """A point in decimal degrees; ``alt`` in metres above the earth surface."""
+    """A point in decimal degrees; `alt` in metres above the earth surface."""
 
     lat: float
     lon: float
@@ -120,7 +120,7 @@ class Location:
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
 class Image:
-    """An image value: ``image_path`` as returned, ``image_data`` (base64) to upload."""
+    """An image value: `image_path` as returned, `image_data` (base64) to upload."""
 
     image_path: str | None = None
     image_data: str | None = None
@@ -170,7 +170,7 @@ class SubjectFilterItem:
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
 class SubjectFilter:
-    """Which subjects an event trigger or webhook applies to; ``None`` means no filter."""
+    """Which subjects an event trigger or webhook applies to; `None` means no filter."""
 
     include: SubjectFilterItem | None = None
     exclude: SubjectFilterItem | None = None

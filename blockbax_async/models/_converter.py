@@ -1,8 +1,8 @@
 """The one cattrs converter between the models and the API's camelCase JSON.
 
 Attribute names are camelCased mechanically unless a field says otherwise with
-``metadata={"json": "name"}``. Fields with ``metadata={"read_only": True}`` are left out of
-bodies built with ``for_write=True``. ``None`` values are never emitted.
+`metadata={"json": "name"}`. Fields with `metadata={"read_only": True}` are left out of
+bodies built with `for_write=True`. `None` values are never emitted.
 """
 
 from __future__ import annotations
@@ -45,11 +45,12 @@ __all__ = [
 T = TypeVar("T")
 
 converter = cattrs.Converter(detailed_validation=False, prefer_attrib_converters=True)
-"""The converter; prefer :func:`structure` and :func:`unstructure`."""
+"""The converter; prefer [`structure`][blockbax_async.models.structure] and
+[`unstructure`][blockbax_async.models.unstructure]."""
 
 
 def json_name(field: attrs.Attribute[Any]) -> str:
-    """The JSON key of an attrs field: ``metadata["json"]``, else its camelCased name."""
+    """The JSON key of an attrs field: `metadata["json"]`, else its camelCased name."""
     explicit = field.metadata.get("json")
     if explicit:
         return str(explicit)
@@ -58,9 +59,9 @@ def json_name(field: attrs.Attribute[Any]) -> str:
 
 
 def structure(data: Any, cls: type[T]) -> T:
-    """Build a ``cls`` from decoded JSON; unknown keys are ignored.
+    """Build a `cls` from decoded JSON; unknown keys are ignored.
 
-    Raises a ``cattrs.BaseValidationError`` when ``data`` does not fit ``cls``.
+    Raises a `cattrs.BaseValidationError` when `data` does not fit `cls`.
     """
     try:
         return converter.structure(data, cls)
@@ -71,23 +72,24 @@ def structure(data: Any, cls: type[T]) -> T:
 
 
 def structure_input(value: Any, cls: Any, where: str = "") -> Any:
-    """``value`` given by a caller, checked against ``cls`` and built into it.
+    """`value` given by a caller, checked against `cls` and built into it.
 
-    ``cls`` is a model (or ``list[Model]``, ``Model | None``, a scalar type). A model passes
+    `cls` is a model (or `list[Model]`, `Model | None`, a scalar type). A model passes
     with its attributes checked (nested mappings in it become models: then a copy is
     returned); a mapping with snake_case or camelCase keys becomes a model. Unlike
-    :func:`structure`, which reads the server's answers leniently, nothing is coerced: a wrong
-    type, an unknown key or a missing attribute raises :class:`ValidationError` naming its
-    path from ``where`` (``values[0].location.lat: 'x' is not a number``).
+    [`structure`][blockbax_async.models.structure], which reads the server's answers leniently,
+    nothing is coerced: a wrong type, an unknown key or a missing attribute raises
+    [`ValidationError`][blockbax_async.errors.ValidationError] naming its path from `where`
+    (`values[0].location.lat: 'x' is not a number`).
     """
     check: Callable[[Any, str], Any] = _input_check(cls)
     return check(value, where)
 
 
 def unstructure(obj: Any, *, for_write: bool = False) -> Any:
-    """Turn models into JSON-ready data with camelCase keys and without ``None`` values.
+    """Turn models into JSON-ready data with camelCase keys and without `None` values.
 
-    With ``for_write`` the result is a create/update body: read-only fields are left out too.
+    With `for_write` the result is a create/update body: read-only fields are left out too.
     """
     data = converter.unstructure(obj)
     if for_write:
@@ -102,8 +104,8 @@ _UTC = timezone.utc
 
 
 def parse_date(value: Any, _: Any = None) -> datetime:
-    """Parse an ISO 8601 date (``Z``, ``+0000`` or ``+00:00``, up to 9 fraction digits) or
-    epoch milliseconds into an aware ``datetime``; dates without offset are taken as UTC."""
+    """Parse an ISO 8601 date (`Z`, `+0000` or `+00:00`, up to 9 fraction digits) or
+    epoch milliseconds into an aware `datetime`; dates without offset are taken as UTC."""
     try:
         parsed = datetime.fromisoformat(value)
     except (TypeError, ValueError):
@@ -130,8 +132,8 @@ def _parse_date_slowly(value: Any) -> datetime:
 
 
 def format_date(value: datetime) -> str:
-    """ISO 8601 with milliseconds and offset, e.g. ``2021-01-24T15:00:01.946+00:00``;
-    a naive ``datetime`` is taken as UTC."""
+    """ISO 8601 with milliseconds and offset, e.g. `2021-01-24T15:00:01.946+00:00`;
+    a naive `datetime` is taken as UTC."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=_UTC)
     return value.isoformat(timespec="milliseconds")
@@ -213,7 +215,7 @@ _SCALAR = {
 
 
 def _scalar(type_: Any) -> str | None:
-    """The inline conversion of a scalar (or optional scalar) field, ``None`` for others."""
+    """The inline conversion of a scalar (or optional scalar) field, `None` for others."""
     if _is_optional(type_):
         type_ = next(arg for arg in get_args(type_) if arg is not type(None))
     return _SCALAR.get(type_)
@@ -275,7 +277,7 @@ def _unstructure_model(cls: Any) -> Callable[[Any], dict[str, Any]]:
 
 @functools.cache
 def _write_plan(cls: Any) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
-    """The JSON keys to drop for ``cls``, and (attribute, key) pairs to walk into."""
+    """The JSON keys to drop for `cls`, and (attribute, key) pairs to walk into."""
     fields = attrs.fields(cls)
     read_only = tuple(json_name(f) for f in fields if f.metadata.get("read_only"))
     walk = tuple((f.name, json_name(f)) for f in fields if not f.metadata.get("read_only"))
@@ -330,7 +332,7 @@ def _passes(value: Any, where: str) -> Any:
 
 
 def _input_check(type_: Any) -> Callable[[Any, str], Any]:
-    """How caller input of ``type_`` is checked: ``check(value, where) -> value``."""
+    """How caller input of `type_` is checked: `check(value, where) -> value`."""
     if type_ in _SCALAR_INPUT:
         scalar = _SCALAR_INPUT[type_]
         return lambda value, where: scalar(where, value)

@@ -16,10 +16,10 @@ __all__ = ["ActivityLog", "ActivityLogData", "ActivityLogMetadata", "Alarm", "Al
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
 class Alarm:
-    """An alarm raised by an event trigger; its ``id`` is an integer.
+    """An alarm raised by an event trigger; its `id` is an integer.
 
-    ``status`` is ``UNACKED``, ``ACKED``, ``ON_HOLD`` or ``CLOSED``; ``priority`` is ``LOW``,
-    ``MEDIUM``, ``HIGH`` or ``CRITICAL`` (other values are kept as they come).
+    `status` is `UNACKED`, `ACKED`, `ON_HOLD` or `CLOSED`; `priority` is `LOW`,
+    `MEDIUM`, `HIGH` or `CRITICAL` (other values are kept as they come).
     """
 
     id: int
@@ -38,7 +38,7 @@ class Alarm:
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
 class ActivityLogData:
-    """What an activity changed: ``field_name`` went from ``from_value`` to ``to_value``."""
+    """What an activity changed: `field_name` went from `from_value` to `to_value`."""
 
     field_name: str | None = None
     from_value: Any = None
@@ -47,7 +47,7 @@ class ActivityLogData:
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
 class ActivityLog:
-    """One change to an alarm; ``account_id`` is ``None`` when the system made it."""
+    """One change to an alarm; `account_id` is `None` when the system made it."""
 
     id: str = attrs.field(converter=as_id)
     date: datetime
@@ -58,7 +58,7 @@ class ActivityLog:
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
 class ActivityLogMetadata:
-    """Who an account is: ``caption`` is the person's name."""
+    """Who an account is: `caption` is the person's name."""
 
     caption: str | None = None
 
@@ -82,7 +82,7 @@ class AlarmActivity:
     metadata: dict[str, ActivityLogMetadata] = attrs.field(factory=dict, converter=_to_metadata)
 
     def caption(self, log: ActivityLog) -> str | None:
-        """The name of the account that made ``log``, or ``None`` (system or unknown)."""
+        """The name of the account that made `log`, or `None` (system or unknown)."""
         if log.account_id is None:
             return None
         meta = self.metadata.get(log.account_id)

@@ -1,6 +1,6 @@
 """Event triggers and their rule tree.
 
-Nodes that vary by a ``type`` field (operands, input conditions, offsets) are one class each
+Nodes that vary by a `type` field (operands, input conditions, offsets) are one class each
 with every field optional, so that shapes this package does not know still parse and are sent
 back unchanged.
 """
@@ -32,8 +32,8 @@ __all__ = [
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
 class Period:
-    """A period; ``unit`` is ``MILLISECOND``, ``SECOND``, ``MINUTE``, ``HOUR``, ``DAY`` or
-    ``WEEK``, and the total is at most one week."""
+    """A period; `unit` is `MILLISECOND`, `SECOND`, `MINUTE`, `HOUR`, `DAY` or
+    `WEEK`, and the total is at most one week."""
 
     unit: str
     amount: int
@@ -41,8 +41,8 @@ class Period:
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
 class Aggregation:
-    """Aggregation of a metric operand; ``function`` is ``MIN``, ``MAX``, ``SUM``, ``COUNT``
-    or ``AVG``."""
+    """Aggregation of a metric operand; `function` is `MIN`, `MAX`, `SUM`, `COUNT`
+    or `AVG`."""
 
     function: str
     period: Period | None = None
@@ -50,8 +50,8 @@ class Aggregation:
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
 class Offset:
-    """Offset of a value change operand; ``type`` is ``PREVIOUS_VALUE`` or ``PERIOD`` (which
-    needs ``period``)."""
+    """Offset of a value change operand; `type` is `PREVIOUS_VALUE` or `PERIOD` (which
+    needs `period`)."""
 
     type: str | None = None
     period: Period | None = None
@@ -61,12 +61,12 @@ class Offset:
 class Operand:
     """An operand of an input condition, or nested in a calculation or value change.
 
-    ``type`` is ``METRIC`` or ``PROPERTY_TYPE`` (with ``id``, a metric may carry an
-    ``aggregation`` or ``offset``), ``STATIC_VALUE`` (with ``number``, ``text``, ``location``
-    or ``area``), or ``CALCULATION`` / ``VALUE_CHANGE`` (with ``left_operand``,
-    ``arithmetic_operator`` and ``right_operand``). ``arithmetic_operator`` is one of
-    ``ADDITION``, ``MULTIPLICATION``, ``DIVISION``, ``DISTANCE``, ``DIFFERENCE``,
-    ``ABSOLUTE_DIFFERENCE``, ``PERCENTAGE_DIFFERENCE``, ``ABSOLUTE_PERCENTAGE_DIFFERENCE``.
+    `type` is `METRIC` or `PROPERTY_TYPE` (with `id`, a metric may carry an
+    `aggregation` or `offset`), `STATIC_VALUE` (with `number`, `text`, `location`
+    or `area`), or `CALCULATION` / `VALUE_CHANGE` (with `left_operand`,
+    `arithmetic_operator` and `right_operand`). `arithmetic_operator` is one of
+    `ADDITION`, `MULTIPLICATION`, `DIVISION`, `DISTANCE`, `DIFFERENCE`,
+    `ABSOLUTE_DIFFERENCE`, `PERCENTAGE_DIFFERENCE`, `ABSOLUTE_PERCENTAGE_DIFFERENCE`.
     """
 
     type: str | None = None
@@ -86,12 +86,12 @@ class Operand:
 class InputCondition:
     """A comparison of two operands.
 
-    ``type`` is ``THRESHOLD``, ``TEXT_MATCH`` or ``GEOFENCE``. ``comparison_operator`` is
-    ``LESS_THAN``, ``LESS_THAN_OR_EQUALS``, ``EQUALS``, ``NOT_EQUALS``,
-    ``GREATER_THAN_OR_EQUALS``, ``GREATER_THAN`` (threshold), ``CONTAINS``, ``NOT_CONTAINS``,
-    ``STARTS_WITH``, ``NOT_STARTS_WITH``, ``ENDS_WITH``, ``NOT_ENDS_WITH``, ``MATCHES_REGEX``,
-    ``NOT_MATCHES_REGEX`` (text match) or ``CONTAINS``, ``NOT_CONTAINS`` (geofence). Some
-    geofence conditions come back with the operator in ``arithmetic_operator``.
+    `type` is `THRESHOLD`, `TEXT_MATCH` or `GEOFENCE`. `comparison_operator` is
+    `LESS_THAN`, `LESS_THAN_OR_EQUALS`, `EQUALS`, `NOT_EQUALS`,
+    `GREATER_THAN_OR_EQUALS`, `GREATER_THAN` (threshold), `CONTAINS`, `NOT_CONTAINS`,
+    `STARTS_WITH`, `NOT_STARTS_WITH`, `ENDS_WITH`, `NOT_ENDS_WITH`, `MATCHES_REGEX`,
+    `NOT_MATCHES_REGEX` (text match) or `CONTAINS`, `NOT_CONTAINS` (geofence). Some
+    geofence conditions come back with the operator in `arithmetic_operator`.
     """
 
     type: str | None = None
@@ -103,14 +103,14 @@ class InputCondition:
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
 class DurationCondition:
-    """The comparison must hold for at least ``period``."""
+    """The comparison must hold for at least `period`."""
 
     period: Period
 
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
 class OccurrenceCondition:
-    """The comparison must hold at least ``occurrences`` times within ``period``."""
+    """The comparison must hold at least `occurrences` times within `period`."""
 
     occurrences: int
     period: Period
@@ -118,14 +118,14 @@ class OccurrenceCondition:
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
 class TimeRange:
-    """A time range within a day, as ``"HH:MM"`` strings."""
+    """A time range within a day, as `"HH:MM"` strings."""
 
     from_time: str
     to_time: str
 
 
 class _Day:
-    """A day attribute by the official SDK's upper-case name (``MONDAY``)."""
+    """A day attribute by the official SDK's upper-case name (`MONDAY`)."""
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -143,10 +143,10 @@ Days = list[TimeRange] | None
 
 @attrs.define(on_setattr=attrs.setters.NO_OP, init=False)
 class DayTimeCondition:
-    """The days and times at which the comparison must hold; days left ``None`` never match.
+    """The days and times at which the comparison must hold; days left `None` never match.
 
-    The official SDK's upper-case names work too: ``DayTimeCondition(MONDAY=[...])``,
-    ``condition.MONDAY``.
+    The official SDK's upper-case names work too: `DayTimeCondition(MONDAY=[...])`,
+    `condition.MONDAY`.
     """
 
     monday: list[TimeRange] | None = attrs.field(default=None, metadata={"json": "MONDAY"})
@@ -191,7 +191,7 @@ class DayTimeCondition:
 @attrs.define(on_setattr=attrs.setters.NO_OP)
 class ConditionSet:
     """Input conditions that must all hold, with optional duration, occurrence and day-time
-    constraints. ``id`` is ``None`` for a new set; keep it when updating one."""
+    constraints. `id` is `None` for a new set; keep it when updating one."""
 
     description: str
     input_conditions: list[InputCondition] = attrs.Factory(list)
@@ -203,8 +203,8 @@ class ConditionSet:
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
 class EventRule:
-    """Condition sets raising events of ``event_level`` (``OK``, ``INFORMATION``, ``WARNING``
-    or ``PROBLEM``)."""
+    """Condition sets raising events of `event_level` (`OK`, `INFORMATION`, `WARNING`
+    or `PROBLEM`)."""
 
     event_level: str
     condition_sets: list[ConditionSet] = attrs.Factory(list)
@@ -214,11 +214,11 @@ class EventRule:
 class EventTrigger:
     """An event trigger.
 
-    ``evaluation_trigger`` is ``INPUT_METRICS`` or ``SUBJECT_METRICS``;
-    ``evaluation_constraint`` is ``NONE`` or ``ALL_TIMESTAMPS_MATCH``. Some servers answer with
-    an ``evaluationTriggers`` object instead: it is kept, read only, in ``evaluation_triggers``
-    (never sent back), and ``evaluation_trigger`` is derived from it when absent.
-    ``latest_version`` and ``archived`` are deprecated and read only.
+    `evaluation_trigger` is `INPUT_METRICS` or `SUBJECT_METRICS`;
+    `evaluation_constraint` is `NONE` or `ALL_TIMESTAMPS_MATCH`. Some servers answer with
+    an `evaluationTriggers` object instead: it is kept, read only, in `evaluation_triggers`
+    (never sent back), and `evaluation_trigger` is derived from it when absent.
+    `latest_version` and `archived` are deprecated and read only.
     """
 
     name: str

@@ -13,8 +13,8 @@ __all__ = ["Event"]
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
 class Event:
-    """An event; ``event_level`` is ``OK``, ``INFORMATION``, ``WARNING`` or ``PROBLEM``, and
-    ``end_date`` is ``None`` while the event is active."""
+    """An event; `event_level` is `OK`, `INFORMATION`, `WARNING` or `PROBLEM`, and
+    `end_date` is `None` while the event is active."""
 
     id: str = attrs.field(converter=as_id)
     event_trigger_id: str = attrs.field(converter=as_id)

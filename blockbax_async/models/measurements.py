@@ -14,7 +14,7 @@ __all__ = ["IngestResult", "Measurement", "MeasurementSearchResult", "Measuremen
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
 class Measurement:
-    """One measurement; one of ``number``, ``location`` and ``text`` is set."""
+    """One measurement; one of `number`, `location` and `text` is set."""
 
     date: datetime
     number: float | None = None
@@ -26,7 +26,7 @@ class Measurement:
         return self.number if self.number is not None else self.location or self.text
 
     def get_data_type(self) -> str:
-        """``"number"``, ``"location"`` or ``"text"`` (``"unknown"`` if none), as the
+        """`"number"`, `"location"` or `"text"` (`"unknown"` if none), as the
         official SDK names them."""
         return kind_of(self)
 
@@ -44,7 +44,7 @@ class MeasurementSeries:
 
     @property
     def latest_date(self) -> datetime | None:
-        """The date of the latest measurement (aware), ``None`` for an empty series."""
+        """The date of the latest measurement (aware), `None` for an empty series."""
         return max((m.date for m in self.measurements), default=None)
 
 
@@ -57,7 +57,7 @@ class MeasurementSearchResult:
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
 class IngestResult:
-    """The answer to sent measurements; ``detailed_messages`` name what was not ingested."""
+    """The answer to sent measurements; `detailed_messages` name what was not ingested."""
 
     number_of_ingested_measurements: int | None = None
     message: str | None = None

@@ -15,9 +15,9 @@ __all__ = ["Metric"]
 class Metric:
     """A metric of a subject type.
 
-    ``data_type`` is ``NUMBER``, ``LOCATION`` or ``TEXT``; ``type`` is ``INGESTED`` (the only
-    kind the API creates; ``CALCULATED`` and ``SIMULATED`` come back too); ``mapping_level``
-    is ``OWN`` or ``CHILD``. ``external_id`` and ``mapping_level`` are required to create an
+    `data_type` is `NUMBER`, `LOCATION` or `TEXT`; `type` is `INGESTED` (the only
+    kind the API creates; `CALCULATED` and `SIMULATED` come back too); `mapping_level`
+    is `OWN` or `CHILD`. `external_id` and `mapping_level` are required to create an
     ingested metric. Unknown values are kept as they come.
     """
 

@@ -38,7 +38,7 @@ Value = str | float | Location | MapLayer | Image | Area
 class PropertyValue:
     """One value of a property type; exactly one of the value fields is set.
 
-    ``id`` is ``None`` for a value still to be created. ``caption`` is required for locations,
+    `id` is `None` for a value still to be created. `caption` is required for locations,
     map layers and images.
     """
 
@@ -57,8 +57,8 @@ class PropertyValue:
         return next((value for value in values if value is not None), None)
 
     def get_data_type(self) -> str:
-        """The kind of value, as the official SDK names it: ``"text"``, ``"number"``,
-        ``"location"``, ``"map_layer"``, ``"image"``, ``"area"`` (``"unknown"`` if none)."""
+        """The kind of value, as the official SDK names it: `"text"`, `"number"`,
+        `"location"`, `"map_layer"`, `"image"`, `"area"` (`"unknown"` if none)."""
         return kind_of(self)
 
 
@@ -66,15 +66,16 @@ class PropertyValue:
 class PropertyType:
     """A property type.
 
-    ``data_type`` is one of ``TEXT``, ``NUMBER``, ``LOCATION``, ``MAP_LAYER``, ``IMAGE``,
-    ``AREA`` (other values are kept as they come). With ``predefined_values`` the values are
+    `data_type` is one of `TEXT`, `NUMBER`, `LOCATION`, `MAP_LAYER`, `IMAGE`,
+    `AREA` (other values are kept as they come). With `predefined_values` the values are
     managed here; otherwise they are created from subjects.
 
-    The value helpers take values as the official SDK does: ``add_value("Rotterdam")``,
-    ``remove_value("Rotterdam")``, ``change_value("Rotterdam", "Delft")``,
-    ``change_caption("Delft", "The city")``, ``contains_value("Delft")``; a value is a
-    ``str``, a number, a model or a mapping (``{"lat": 52.0, "lon": 5.1}``), read by the data
-    type. Where a value is looked up, a :class:`PropertyValue` or a value id also does.
+    The value helpers take values as the official SDK does: `add_value("Rotterdam")`,
+    `remove_value("Rotterdam")`, `change_value("Rotterdam", "Delft")`,
+    `change_caption("Delft", "The city")`, `contains_value("Delft")`; a value is a
+    `str`, a number, a model or a mapping (`{"lat": 52.0, "lon": 5.1}`), read by the data
+    type. Where a value is looked up, a [`PropertyValue`][blockbax_async.models.PropertyValue] or a
+    value id also does.
     """
 
     name: str
@@ -100,10 +101,10 @@ class PropertyType:
     ) -> PropertyValue:
         """Append a new predefined value (created on the next update) and return it.
 
-        Give the value (read by the data type) or one value keyword: ``add_value("Delft")``
-        or ``add_value(location={"lat": 52.0, "lon": 5.1}, caption="HQ")``. A value that is
+        Give the value (read by the data type) or one value keyword: `add_value("Delft")`
+        or `add_value(location={"lat": 52.0, "lon": 5.1}, caption="HQ")`. A value that is
         there already is not added twice: it is returned, with a warning. Raises
-        :class:`~blockbax_async.errors.ValidationError` (a ``ValueError``) unless exactly
+        [`ValidationError`][blockbax_async.errors.ValidationError] (a `ValueError`) unless exactly
         one value of the right type is given, or when the property type does not have
         predefined values.
         """
@@ -131,12 +132,13 @@ class PropertyType:
         area: Area | Mapping[str, Any] | None = None,
         caption: str | None = None,
     ) -> PropertyValue:
-        """Replace the value ``old_value`` (a value, a :class:`PropertyValue` or a value
-        id) by ``new_value`` (or one value keyword), and its caption when given; returns
-        the changed value, which keeps its id.
+        """Replace the value `old_value` (a value, a
+        [`PropertyValue`][blockbax_async.models.PropertyValue] or a value id) by `new_value` (or
+        one value keyword), and its caption when given; returns the changed value, which keeps its
+        id.
 
-        Raises :class:`~blockbax_async.errors.ValidationError` (a ``ValueError``) when there
-        is no such value or not exactly one new value of the right type is given.
+        Raises [`ValidationError`][blockbax_async.errors.ValidationError] (a `ValueError`) when
+        there is no such value or not exactly one new value of the right type is given.
         """
         found = self._find("change_value", old_value)
         kinds = {"text": text, "number": number, "location": location, "map_layer": map_layer}
@@ -148,9 +150,10 @@ class PropertyType:
         return found
 
     def change_caption(self, value: Any, caption: str | None) -> PropertyValue:
-        """Set the caption of ``value`` (a value, a :class:`PropertyValue` or a value id);
-        returns it. Raises :class:`~blockbax_async.errors.ValidationError` when there is no
-        such value or the property type has no predefined values (only those have captions).
+        """Set the caption of `value` (a value, a
+        [`PropertyValue`][blockbax_async.models.PropertyValue] or a value id); returns it. Raises
+        [`ValidationError`][blockbax_async.errors.ValidationError] when there is no such value or
+        the property type has no predefined values (only those have captions).
         """
         self._require_predefined("change_caption")
         found = self._find("change_caption", value)
@@ -158,8 +161,8 @@ class PropertyType:
         return found
 
     def contains_value(self, value: Any) -> bool:
-        """Whether ``value`` (read by the data type, or a :class:`PropertyValue`) is one of
-        the values."""
+        """Whether `value` (read by the data type, or a
+        [`PropertyValue`][blockbax_async.models.PropertyValue]) is one of the values."""
         if isinstance(value, PropertyValue):
             value = value.get_value()
         else:
@@ -167,13 +170,14 @@ class PropertyType:
         return self._matching(value) is not None
 
     def get_value(self, value_id: str | uuid.UUID) -> PropertyValue | None:
-        """The value with id ``value_id``, or ``None``."""
+        """The value with id `value_id`, or `None`."""
         value_id = to_id(value_id, "value_id")
         return next((value for value in self.values if value.id == value_id), None)
 
     def remove_value(self, value: Any) -> PropertyValue:
-        """Remove ``value`` (a value, a :class:`PropertyValue` or a value id) and return it.
-        Raises :class:`~blockbax_async.errors.ValidationError` when there is no such value."""
+        """Remove `value` (a value, a [`PropertyValue`][blockbax_async.models.PropertyValue] or a
+        value id) and return it. Raises [`ValidationError`][blockbax_async.errors.ValidationError]
+        when there is no such value."""
         found = self._find("remove_value", value)
         self.values = [item for item in self.values if item is not found]
         return found
@@ -192,8 +196,8 @@ class PropertyType:
         return kind
 
     def _new_value(self, where: str, value: Any, kinds: dict[str, Any]) -> PropertyValue:
-        """A :class:`PropertyValue` of ``value`` (read by the data type) or of the one kind
-        keyword given."""
+        """A [`PropertyValue`][blockbax_async.models.PropertyValue] of `value` (read by the data
+        type) or of the one kind keyword given."""
         if value is not None:
             if any(given is not None for given in kinds.values()):
                 raise ValidationError(f"{where}: give the value or one value keyword, not both")

@@ -20,7 +20,7 @@ __all__ = ["PrimaryLocation", "SubjectType", "SubjectTypePropertyType"]
 class PrimaryLocation:
     """The metric or property type that places a subject on the map.
 
-    ``type`` is ``METRIC`` or ``PROPERTY_TYPE``.
+    `type` is `METRIC` or `PROPERTY_TYPE`.
     """
 
     type: str
@@ -40,8 +40,8 @@ class SubjectTypePropertyType:
 class SubjectType:
     """A subject type.
 
-    ``parent_subject_type_id`` is deprecated and read only: the server sends it only when there
-    is exactly one parent; use ``parent_subject_type_ids``.
+    `parent_subject_type_id` is deprecated and read only: the server sends it only when there
+    is exactly one parent; use `parent_subject_type_ids`.
     """
 
     name: str
@@ -68,8 +68,8 @@ class SubjectType:
         self, property_types: Iterable[SubjectTypePropertyType | Mapping[str, Any]]
     ) -> None:
         """Link property types (the official SDK's name), from models or mappings with
-        snake_case or camelCase keys (``{"id": ..., "required": True}``); ``visible``
-        defaults to ``True``. A link to a type already linked replaces it. Each is checked
+        snake_case or camelCase keys (`{"id": ..., "required": True}`); `visible`
+        defaults to `True`. A link to a type already linked replaces it. Each is checked
         before any is linked."""
         links: list[SubjectTypePropertyType] = [
             structure_input(link, SubjectTypePropertyType, f"property_types[{i}]")
@@ -91,6 +91,6 @@ class SubjectType:
         self.property_types = [link for link in self.property_types if link.id not in unlinked]
 
     def contains_property_type(self, id: str | uuid.UUID) -> bool:
-        """Whether the property type ``id`` is linked."""
+        """Whether the property type `id` is linked."""
         id = to_id(id, "id")
         return any(link.id == id for link in self.property_types)

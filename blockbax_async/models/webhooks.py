@@ -13,7 +13,7 @@ __all__ = ["EventTriggerFilter", "Webhook", "WebhookResponse"]
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
 class EventTriggerFilter:
-    """Event triggers a webhook listens to; ``type`` is ``INCLUDE`` or ``EXCLUDE``."""
+    """Event triggers a webhook listens to; `type` is `INCLUDE` or `EXCLUDE`."""
 
     type: str
     ids: list[str] = attrs.field(factory=list, converter=as_ids)
@@ -21,9 +21,9 @@ class EventTriggerFilter:
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
 class Webhook:
-    """A webhook setting: events matching the filters are posted to ``endpoint``.
+    """A webhook setting: events matching the filters are posted to `endpoint`.
 
-    ``event_level_filter`` holds ``OK``, ``INFORMATION``, ``WARNING`` and/or ``PROBLEM``.
+    `event_level_filter` holds `OK`, `INFORMATION`, `WARNING` and/or `PROBLEM`.
     """
 
     name: str
@@ -42,8 +42,8 @@ class Webhook:
 class WebhookResponse:
     """One delivery attempt of a webhook call, kept for 7 days.
 
-    ``response_type`` is e.g. ``OK_RESPONSE``, ``ERROR_RESPONSE`` or ``CONNECTION_ERROR``;
-    ``status_code`` is ``None`` when no answer came.
+    `response_type` is e.g. `OK_RESPONSE`, `ERROR_RESPONSE` or `CONNECTION_ERROR`;
+    `status_code` is `None` when no answer came.
     """
 
     webhook_setting_id: str = attrs.field(converter=as_id)

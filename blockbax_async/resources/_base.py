@@ -2,9 +2,9 @@
 the checks and encodings of arguments (ids, choices, dates, property value expressions).
 
 Every public method checks each argument before anything is sent, with the checks below
-(the type checks come from :mod:`blockbax_async._checks`); models and mappings given to
-``create`` and ``update`` are checked attribute by attribute by
-:func:`~blockbax_async.models._converter.structure_input`.
+(the type checks come from `blockbax_async._checks`); models and mappings given to
+`create` and `update` are checked attribute by attribute by
+`structure_input`.
 """
 
 from __future__ import annotations
@@ -71,16 +71,16 @@ M = TypeVar("M")
 
 class Identified(Protocol):
     """A model the server returned: wherever an id goes, the model may go instead
-    (``metrics.create(subject_type_id=pump, ...)``), so code need not narrow ``model.id``."""
+    (`metrics.create(subject_type_id=pump, ...)`), so code need not narrow `model.id`."""
 
     @property
     def id(self) -> str | None: ...
 
 
 Id = str | UUID | Identified
-"""An id: a ``str``, a ``uuid.UUID``, or a model the server returned (standing for its id)."""
+"""An id: a `str`, a `uuid.UUID`, or a model the server returned (standing for its id)."""
 Ids = Sequence[Id | None] | None
-"""A list of ids for a filter; items may be a model's ``id`` as read (``None`` is refused at
+"""A list of ids for a filter; items may be a model's `id` as read (`None` is refused at
 run time)."""
 DateArg = datetime | int | str | None
 PropertyValueIds = Sequence[Id | Sequence[Id]] | Id | None
@@ -91,10 +91,10 @@ _NOT_IN_ID = re.compile(r"[/?#%\s\x00-\x1f\x7f-\x9f]")
 
 
 def check_id(value: Id | None, field: str = "id") -> str:
-    """An id for a URL path: a UUID, or a string other than ``""``, ``"."`` and ``".."``
-    without ``/ ? # %``, whitespace or control characters (which would change the URL);
-    or a stored model, standing for its ``id``. ``None`` is accepted by the type (so that
-    ``model.id`` passes as read) and refused here: the model was not stored."""
+    """An id for a URL path: a UUID, or a string other than `""`, `"."` and `".."`
+    without `/ ? # %`, whitespace or control characters (which would change the URL);
+    or a stored model, standing for its `id`. `None` is accepted by the type (so that
+    `model.id` passes as read) and refused here: the model was not stored."""
     if value is None:
         raise ValidationError(f"{field}: required, got None (an id the server returned)")
     if isinstance(value, UUID):
@@ -114,7 +114,7 @@ def check_id(value: Id | None, field: str = "id") -> str:
 
 
 def check_ids(field: str, values: Ids) -> list[str] | None:
-    """A list of ids for a filter (sent comma-joined), or ``None`` when not given; one id
+    """A list of ids for a filter (sent comma-joined), or `None` when not given; one id
     alone is refused rather than read as a sequence of characters."""
     if values is None:
         return None
@@ -128,19 +128,20 @@ def check_ids(field: str, values: Ids) -> list[str] | None:
 
 
 def required(field: str, value: T | None) -> T:
-    """``value``, or a :class:`ValidationError` naming ``field`` when it is missing or empty."""
+    """`value`, or a [`ValidationError`][blockbax_async.errors.ValidationError] naming `field` when
+    it is missing or empty."""
     if value is None or (isinstance(value, str) and not value):
         raise ValidationError(f"{field}: required, got {value!r}")
     return value
 
 
 def optional_id(field: str, value: Id | None) -> str | None:
-    """:func:`check_id` of ``value`` when given (``None`` passes)."""
+    """`check_id` of `value` when given (`None` passes)."""
     return None if value is None else check_id(value, field)
 
 
 def required_id(field: str, value: Id | None) -> str:
-    """A required id: :func:`check_id` of ``value``, which must be given."""
+    """A required id: `check_id` of `value`, which must be given."""
     if value is None or value == "":
         raise ValidationError(f"{field}: required, got {value!r}")
     return check_id(value, field)
@@ -151,8 +152,8 @@ def one_of(field: str, value: str, allowed: Collection[str]) -> str: ...
 @overload
 def one_of(field: str, value: None, allowed: Collection[str]) -> None: ...
 def one_of(field: str, value: str | None, allowed: Collection[str]) -> str | None:
-    """``value`` upper-cased when it is one of ``allowed`` (``None`` passes), else a
-    :class:`ValidationError` naming ``field`` and the value."""
+    """`value` upper-cased when it is one of `allowed` (`None` passes), else a
+    [`ValidationError`][blockbax_async.errors.ValidationError] naming `field` and the value."""
     if value is None:
         return None
     if not isinstance(value, str) or value.upper() not in allowed:
@@ -161,15 +162,15 @@ def one_of(field: str, value: str | None, allowed: Collection[str]) -> str | Non
 
 
 def check_choices(field: str, values: Iterable[str] | None, allowed: Collection[str]) -> Any:
-    """Each of ``values`` checked by :func:`one_of`; ``None`` passes."""
+    """Each of `values` checked by `one_of`; `None` passes."""
     if values is None:
         return None
     return [one_of(field, value, allowed) for value in check_items(field, values)]
 
 
 def date_param(field: str, value: DateArg) -> datetime | None:
-    """A date filter: an aware ``datetime``, epoch milliseconds or an ISO 8601 string with an
-    offset (sent as ISO 8601 with milliseconds); ``None`` passes."""
+    """A date filter: an aware `datetime`, epoch milliseconds or an ISO 8601 string with an
+    offset (sent as ISO 8601 with milliseconds); `None` passes."""
     if value is None:
         return None
     try:
@@ -180,10 +181,10 @@ def date_param(field: str, value: DateArg) -> datetime | None:
 
 
 def property_value_expression(field: str, expression: PropertyValueIds) -> str | None:
-    """The API's ``propertyValueIds`` string of a Python expression.
+    """The API's `propertyValueIds` string of a Python expression.
 
     A list means *all of* its entries; an entry that is itself a list means *any of* its
-    ids: ``[[a, b], c]`` is (a OR b) AND c, sent as ``a,b;c``. One id alone is allowed.
+    ids: `[[a, b], c]` is (a OR b) AND c, sent as `a,b;c`. One id alone is allowed.
     """
     if expression is None:
         return None
@@ -207,7 +208,7 @@ def _parse_page(cls: type[T], number: int, data: Any) -> Page[T]:
 
 
 def page_parser(cls: type[T], number: int) -> Any:
-    """A parser turning a ``{count, result}`` answer into a :class:`Page` of ``cls``."""
+    """A parser turning a `{count, result}` answer into a [`Page`][blockbax_async.Page] of `cls`."""
     return partial(_parse_page, cls, number)
 
 
@@ -266,13 +267,13 @@ class Resource:
 
 
 class ReadResource(Resource, Generic[M]):
-    """A collection under ``path`` that the API lets us get and search."""
+    """A collection under `path` that the API lets us get and search."""
 
     path: ClassVar[str]
     model: ClassVar[type[Any]]
 
     async def get(self, id: Id | None) -> M:
-        """The stored item; :class:`~blockbax_async.errors.NotFoundError` when absent."""
+        """The stored item; [`NotFoundError`][blockbax_async.errors.NotFoundError] when absent."""
         item: M = await self._call("GET", f"{self.path}/{check_id(id)}", self.model)
         return item
 
@@ -283,11 +284,11 @@ class ReadResource(Resource, Generic[M]):
 
 
 class CrudResource(ReadResource[M]):
-    """A collection the API lets us get, search, create, update and delete, under ``path``.
+    """A collection the API lets us get, search, create, update and delete, under `path`.
 
-    ``choices`` names, per attribute of the model, the values the API accepts; they are
-    checked before a create is sent. ``required_fields`` must be non-empty on create and
-    update alike. Updates do not check ``choices``: a value the server returned (perhaps one
+    `choices` names, per attribute of the model, the values the API accepts; they are
+    checked before a create is sent. `required_fields` must be non-empty on create and
+    update alike. Updates do not check `choices`: a value the server returned (perhaps one
     newer than this package) goes back as it came. Both check the type of every attribute,
     and take plain mappings (snake_case or camelCase keys) wherever a model is expected.
     """
@@ -299,7 +300,7 @@ class CrudResource(ReadResource[M]):
     create whose outcome is unknown is looked up by them (empty: it cannot be, and raises)."""
 
     async def update(self, item: M) -> M:
-        """Send ``item`` as edited (its attributes changed in place) and return what is stored."""
+        """Send `item` as edited (its attributes changed in place) and return what is stored."""
         item = self._input(item)
         item_id = getattr(item, "id", None)
         if item_id is None:
@@ -311,11 +312,11 @@ class CrudResource(ReadResource[M]):
         return stored
 
     async def delete(self, id: Id | None) -> None:
-        """Delete the item; :class:`~blockbax_async.errors.NotFoundError` when absent."""
+        """Delete the item; [`NotFoundError`][blockbax_async.errors.NotFoundError] when absent."""
         await self._delete(f"{self.path}/{check_id(id)}")
 
     async def _create(self, item: M) -> M:
-        """POST ``item``; when the outcome is unknown, look it up by :attr:`unique_key` and
+        """POST `item`; when the outcome is unknown, look it up by `unique_key` and
         send it again only when it is not stored (without a key: raise)."""
         self._check_model(item)
         self._check(item, creating=True)
@@ -340,7 +341,7 @@ class CrudResource(ReadResource[M]):
                 logger.warning("%s; it is not stored, so it is sent again", error)
 
     async def _stored_as(self, item: M, error: TransportError, deadline: float) -> M | None:
-        """The stored item with the :attr:`unique_key` of ``item``, or ``None``; ``error``
+        """The stored item with the `unique_key` of `item`, or `None`; `error`
         is raised when the key is not set or the lookup fails."""
         key = {name: getattr(item, name) for name in self.unique_key}
         if any(value is None for value in key.values()):
@@ -362,13 +363,13 @@ class CrudResource(ReadResource[M]):
         return None
 
     def _input(self, item: M | Mapping[str, Any]) -> M:
-        """The ``item`` argument (a model, or a mapping of its attributes) with the type of
+        """The `item` argument (a model, or a mapping of its attributes) with the type of
         every attribute checked; nested mappings become models."""
         checked: M = structure_input(item, self.model, "item")
         return checked
 
     def _from_keywords(self, **keywords: Any) -> M:
-        """A model of ``create``'s keywords, each checked as :meth:`_input` does (named as the
+        """A model of `create`'s keywords, each checked as `_input` does (named as the
         keyword)."""
         built: M = structure_input(keywords, self.model)
         return built
@@ -378,7 +379,7 @@ class CrudResource(ReadResource[M]):
             raise ValidationError(f"item: expected a {self.model.__name__}, got {item!r}")
 
     def _check(self, item: M, *, creating: bool) -> None:
-        """Check ``item`` before it is sent; subclasses add what the tables cannot say."""
+        """Check `item` before it is sent; subclasses add what the tables cannot say."""
         for path in self.required_fields:
             for where, value in attribute_values(item, path):
                 required(where, value)
@@ -392,8 +393,8 @@ class CrudResource(ReadResource[M]):
 
 
 def attribute_values(obj: Any, path: str, where: str = "") -> Iterator[tuple[str, Any]]:
-    """``(where, value)`` of each attribute at ``path``, e.g. ``"rules[].level"`` walks
-    every item of ``obj.rules``; a ``None`` on the way yields nothing."""
+    """`(where, value)` of each attribute at `path`, e.g. `"rules[].level"` walks
+    every item of `obj.rules`; a `None` on the way yields nothing."""
     head, _, rest = path.partition(".")
     name = head.removesuffix("[]")
     value = getattr(obj, name)

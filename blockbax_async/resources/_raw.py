@@ -1,9 +1,9 @@
-"""``with_raw_response``: the same calls, answering with the HTTP response beside the model.
+"""`with_raw_response`: the same calls, answering with the HTTP response beside the model.
 
 A raw namespace runs the resource's own method on a copy of the resource whose transport
-keeps every answer it gets (:meth:`~blockbax_async._transport.Transport.recording`); the
+keeps every answer it gets (`recording`); the
 last answer, the one the result came from, is handed back as a
-:class:`~blockbax_async.RawResponse`. So each method exists once, and a raw call goes
+[`RawResponse`][blockbax_async.RawResponse]. So each method exists once, and a raw call goes
 through the same checks, limiter, retries and error mapping as the plain one.
 """
 
@@ -28,7 +28,7 @@ R_co = TypeVar("R_co", covariant=True)
 
 
 class RawNamespace(Generic[R_co]):
-    """The raw face of one resource namespace (``client.subjects.with_raw_response``)."""
+    """The raw face of one resource namespace (`client.subjects.with_raw_response`)."""
 
     def __init__(self, resource: R_co) -> None:
         self._resource = resource
@@ -49,7 +49,7 @@ def _last(answers: list[Response], result: T) -> RawResponse[T]:
 def raw(
     method: Callable[Concatenate[R, P], Awaitable[T]],
 ) -> Callable[Concatenate[RawNamespace[R], P], Awaitable[RawResponse[T]]]:
-    """The raw form of a resource method: the last answer, with the result as ``parse()``."""
+    """The raw form of a resource method: the last answer, with the result as `parse()`."""
 
     @functools.wraps(method)
     async def call(self: RawNamespace[R], /, *args: P.args, **kwargs: P.kwargs) -> RawResponse[T]:
@@ -62,8 +62,8 @@ def raw(
 def raw_page(
     method: Callable[Concatenate[R, P], _Listing[T]],
 ) -> Callable[Concatenate[RawNamespace[R], P], Awaitable[RawResponse[Page[T]]]]:
-    """The raw form of a ``list`` method: the answer of the first page, ``parse()`` the
-    :class:`~blockbax_async.Page` (walk further pages with the plain ``list``)."""
+    """The raw form of a `list` method: the answer of the first page, `parse()` the
+    [`Page`][blockbax_async.Page] (walk further pages with the plain `list`)."""
 
     @functools.wraps(method)
     async def call(
@@ -80,7 +80,7 @@ def raw_page(
 
 class BlockingRaw:
     """The blocking face of a raw namespace: each method runs in the client's event loop
-    through ``call`` (the sync client's portal) and returns the same ``RawResponse``."""
+    through `call` (the sync client's portal) and returns the same `RawResponse`."""
 
     def __init__(self, resource: Any, call: Callable[..., Any]) -> None:
         self._raw = resource.with_raw_response

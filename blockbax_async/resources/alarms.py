@@ -1,4 +1,4 @@
-"""Alarms: ``/alarms`` (read only; not in the API reference, called as the official SDK
+"""Alarms: `/alarms` (read only; not in the API reference, called as the official SDK
 1.8.1 calls it)."""
 
 from __future__ import annotations
@@ -36,17 +36,17 @@ def _alarm_id(alarm_id: int | str) -> str:
 
 
 class AlarmsResource(Resource):
-    """``client.alarms``: get and list alarms, and read an alarm's activity."""
+    """`client.alarms`: get and list alarms, and read an alarm's activity."""
 
     path = "/alarms"
 
     @property
     def with_raw_response(self) -> AlarmsWithRawResponse:
-        """The same calls, answering with the HTTP response (``.parse()`` for the model)."""
+        """The same calls, answering with the HTTP response (`.parse()` for the model)."""
         return AlarmsWithRawResponse(self)
 
     async def get(self, id: int | str) -> Alarm:
-        """The alarm with this (integer) id; :class:`~blockbax_async.errors.NotFoundError`
+        """The alarm with this (integer) id; [`NotFoundError`][blockbax_async.errors.NotFoundError]
         when absent."""
         alarm: Alarm = await self._call("GET", f"{self.path}/{_alarm_id(id)}", Alarm)
         return alarm
@@ -67,13 +67,13 @@ class AlarmsResource(Resource):
         limit: int | None = None,
         page_size: int = 200,
     ) -> Paginator[Alarm]:
-        """Alarms matching every filter given, by id unless ``sort`` says otherwise.
+        """Alarms matching every filter given, by id unless `sort` says otherwise.
 
-        ``statuses``: ``UNACKED``, ``ACKED``, ``ON_HOLD``, ``CLOSED``; ``priorities``:
-        ``LOW``, ``MEDIUM``, ``HIGH``, ``CRITICAL``. ``from_date`` (inclusive) and
-        ``to_date`` (exclusive) bound the creation date. ``property_value_ids``:
-        ``[[a, b], c]`` is (a or b) and c. ``sort`` is e.g. ``"id,asc"`` or
-        ``"createdDate,desc"``.
+        `statuses`: `UNACKED`, `ACKED`, `ON_HOLD`, `CLOSED`; `priorities`:
+        `LOW`, `MEDIUM`, `HIGH`, `CRITICAL`. `from_date` (inclusive) and
+        `to_date` (exclusive) bound the creation date. `property_value_ids`:
+        `[[a, b], c]` is (a or b) and c. `sort` is e.g. `"id,asc"` or
+        `"createdDate,desc"`.
         """
         params = {
             "statuses": check_choices("statuses", statuses, ALARM_STATUSES),
@@ -98,7 +98,7 @@ class AlarmsResource(Resource):
 
 
 class AlarmsWithRawResponse(RawNamespace[AlarmsResource]):
-    """``client.alarms.with_raw_response``."""
+    """`client.alarms.with_raw_response`."""
 
     get = raw(AlarmsResource.get)
     list = raw_page(AlarmsResource.list)

@@ -1,4 +1,4 @@
-"""Event triggers: ``/eventTriggers``."""
+"""Event triggers: `/eventTriggers`."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ _CONDITIONS = "event_rules[].condition_sets[].input_conditions[]"
 
 
 class EventTriggersResource(CrudResource[EventTrigger]):
-    """``client.event_triggers``: get, list, create, update and delete event triggers."""
+    """`client.event_triggers`: get, list, create, update and delete event triggers."""
 
     path = "/eventTriggers"
     model = EventTrigger
@@ -66,12 +66,12 @@ class EventTriggersResource(CrudResource[EventTrigger]):
     def list(
         self, *, name: str | None = None, limit: int | None = None, page_size: int = 200
     ) -> Paginator[EventTrigger]:
-        """Event triggers, filtered by ``name``."""
+        """Event triggers, filtered by `name`."""
         return self._search({"name": optional(check_str, "name", name)}, limit, page_size)
 
     @property
     def with_raw_response(self) -> EventTriggersWithRawResponse:
-        """The same calls, answering with the HTTP response (``.parse()`` for the model)."""
+        """The same calls, answering with the HTTP response (`.parse()` for the model)."""
         return EventTriggersWithRawResponse(self)
 
     @overload
@@ -102,9 +102,9 @@ class EventTriggersResource(CrudResource[EventTrigger]):
     ) -> EventTrigger:
         """Create an event trigger from a model or from keywords; returns the stored one.
 
-        ``evaluation_trigger`` is ``INPUT_METRICS`` or ``SUBJECT_METRICS``;
-        ``evaluation_constraint`` is ``NONE`` or ``ALL_TIMESTAMPS_MATCH``. ``event_rules``
-        and ``subject_filter`` take models or nested mappings (``[{"event_level": "WARNING",
+        `evaluation_trigger` is `INPUT_METRICS` or `SUBJECT_METRICS`;
+        `evaluation_constraint` is `NONE` or `ALL_TIMESTAMPS_MATCH`. `event_rules`
+        and `subject_filter` take models or nested mappings (``[{"event_level": "WARNING",
         "condition_sets": [{"description": ..., "input_conditions": [...]}]}]``).
         """
         if item is None:
@@ -140,7 +140,7 @@ class EventTriggersResource(CrudResource[EventTrigger]):
 
 
 class EventTriggersWithRawResponse(RawNamespace[EventTriggersResource]):
-    """``client.event_triggers.with_raw_response``."""
+    """`client.event_triggers.with_raw_response`."""
 
     get = raw(EventTriggersResource.get)
     list = raw_page(EventTriggersResource.list)

@@ -1,4 +1,4 @@
-"""Events: ``/events`` (read only)."""
+"""Events: `/events` (read only)."""
 
 from __future__ import annotations
 
@@ -30,21 +30,21 @@ _SORT = re.compile(r"[A-Za-z]+(,(asc|desc|ASC|DESC))?")
 
 
 def check_sort(sort: str | None) -> str | None:
-    """A ``sort`` parameter such as ``"startDate,desc"``; ``None`` passes."""
+    """A `sort` parameter such as `"startDate,desc"`; `None` passes."""
     if sort is not None and not (isinstance(sort, str) and _SORT.fullmatch(sort)):
         raise ValidationError(f"sort: {sort!r} is not '<field>' or '<field>,asc|desc'")
     return sort
 
 
 class EventsResource(ReadResource[Event]):
-    """``client.events``: get and list the events raised by event triggers."""
+    """`client.events`: get and list the events raised by event triggers."""
 
     path = "/events"
     model = Event
 
     @property
     def with_raw_response(self) -> EventsWithRawResponse:
-        """The same calls, answering with the HTTP response (``.parse()`` for the model)."""
+        """The same calls, answering with the HTTP response (`.parse()` for the model)."""
         return EventsWithRawResponse(self)
 
     def list(
@@ -63,14 +63,14 @@ class EventsResource(ReadResource[Event]):
         limit: int | None = None,
         page_size: int = 200,
     ) -> Paginator[Event]:
-        """Events matching every filter given, newest first unless ``sort`` says otherwise.
+        """Events matching every filter given, newest first unless `sort` says otherwise.
 
-        ``active=True``: only events still active. ``suppressed``: only (un)suppressed ones.
-        ``from_date`` (inclusive) and ``to_date`` (exclusive) take aware datetimes, epoch
-        milliseconds or ISO 8601; events active in that range count unless ``only_new``
-        asks for those that started in it. ``event_levels`` holds ``OK``, ``INFORMATION``,
-        ``WARNING``, ``PROBLEM``. ``property_value_ids``: ``[[a, b], c]`` is (a or b) and c.
-        ``sort`` is ``"startDate,desc"`` (the default), ``"startDate,asc"``, ...
+        `active=True`: only events still active. `suppressed`: only (un)suppressed ones.
+        `from_date` (inclusive) and `to_date` (exclusive) take aware datetimes, epoch
+        milliseconds or ISO 8601; events active in that range count unless `only_new`
+        asks for those that started in it. `event_levels` holds `OK`, `INFORMATION`,
+        `WARNING`, `PROBLEM`. `property_value_ids`: `[[a, b], c]` is (a or b) and c.
+        `sort` is `"startDate,desc"` (the default), `"startDate,asc"`, ...
         """
         params = {
             "active": optional(check_bool, "active", active),
@@ -88,7 +88,7 @@ class EventsResource(ReadResource[Event]):
 
 
 class EventsWithRawResponse(RawNamespace[EventsResource]):
-    """``client.events.with_raw_response``."""
+    """`client.events.with_raw_response`."""
 
     get = raw(EventsResource.get)
     list = raw_page(EventsResource.list)

@@ -1,4 +1,4 @@
-"""Measurements: ``/measurements``. Sending lives in :mod:`blockbax_async.ingest`."""
+"""Measurements: `/measurements`. Sending lives in `blockbax_async.ingest`."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ from ..ingest._values import to_epoch_ms
 from ..models import MeasurementSearchResult, MeasurementSeries
 from ..models._converter import structure
 from ._base import Resource, check_id
+from ._raw import RawNamespace, raw_page
 from .metrics import MetricsResource
 from .subjects import SubjectsResource
 
-__all__ = ["MeasurementsResource", "SeriesListing"]
+__all__ = ["MeasurementsResource", "MeasurementsWithRawResponse", "SeriesListing"]
 
 Ids = Sequence[str | UUID] | str | UUID | None
 DateArg = datetime | int | str | None
@@ -27,7 +28,7 @@ DateArg = datetime | int | str | None
 
 class SeriesListing(CursorPaginator[MeasurementSeries]):
     """The series a measurement search found, from one request: iterate it with
-    ``async for``, or ``await`` it (or its ``collect()``) for a list."""
+    `async for`, or `await` it (or its `collect()`) for a list."""
 
     def __await__(self) -> Generator[Any, None, builtins.list[MeasurementSeries]]:
         return self.collect().__await__()
@@ -52,10 +53,10 @@ def _date(field: str, value: DateArg) -> datetime | None:
 
 
 class MeasurementsResource(Resource, Ingestor):
-    """``client.measurements``: queue, send and search measurements.
+    """`client.measurements`: queue, send and search measurements.
 
-    ``queue()``/``put()`` add measurements, ``flush()`` sends them, ``start()`` sends in the
-    background; ``list()`` searches what is stored. See ``docs/ingestion.md``.
+    `queue()`/`put()` add measurements, `flush()` sends them, `start()` sends in the
+    background; `list()` searches what is stored. See `docs/ingestion.md`.
     """
 
     def __init__(self, transport: Transport, settings: IngestSettings | None = None) -> None:
@@ -63,6 +64,11 @@ class MeasurementsResource(Resource, Ingestor):
         Ingestor.__init__(
             self, transport, settings, SubjectsResource(transport), MetricsResource(transport)
         )
+
+    @property
+    def with_raw_response(self) -> MeasurementsWithRawResponse:
+        """The same searches, answering with the HTTP response (`.parse()` for the page)."""
+        return MeasurementsWithRawResponse(self)
 
     def list(
         self,
@@ -74,11 +80,11 @@ class MeasurementsResource(Resource, Ingestor):
         size: int | None = None,
         order: str | None = None,
     ) -> SeriesListing:
-        """Stored series. With ``from_date`` (inclusive) or ``to_date`` (exclusive), give
+        """Stored series. With `from_date` (inclusive) or `to_date` (exclusive), give
         exactly one subject and one metric; without, the latest measurement of each series
-        of the given subjects and metrics. ``size`` caps the measurements, ``order`` is
-        ``"asc"`` (default) or ``"desc"`` by date. Dates: aware ``datetime``, epoch
-        milliseconds or ISO 8601. ``await`` the result for a list, or iterate it.
+        of the given subjects and metrics. `size` caps the measurements, `order` is
+        `"asc"` (default) or `"desc"` by date. Dates: aware `datetime`, epoch
+        milliseconds or ISO 8601. `await` the result for a list, or iterate it.
         """
         subjects, metrics = _ids("subject_ids", subject_ids), _ids("metric_ids", metric_ids)
         start, end = _date("from_date", from_date), _date("to_date", to_date)
@@ -111,3 +117,9 @@ class MeasurementsResource(Resource, Ingestor):
 
 def _parse_search(data: Any) -> MeasurementSearchResult:
     return structure(data, MeasurementSearchResult)
+
+
+class MeasurementsWithRawResponse(RawNamespace[MeasurementsResource]):
+    """`client.measurements.with_raw_response`."""
+
+    list = raw_page(MeasurementsResource.list)

@@ -1,4 +1,4 @@
-"""Metrics: ``/metrics``."""
+"""Metrics: `/metrics`."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ _COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
 
 
 class MetricsResource(CrudResource[Metric]):
-    """``client.metrics``: get, list, create, update and delete metrics."""
+    """`client.metrics`: get, list, create, update and delete metrics."""
 
     path = "/metrics"
     model = Metric
@@ -67,7 +67,7 @@ class MetricsResource(CrudResource[Metric]):
 
     @property
     def with_raw_response(self) -> MetricsWithRawResponse:
-        """The same calls, answering with the HTTP response (``.parse()`` for the model)."""
+        """The same calls, answering with the HTTP response (`.parse()` for the model)."""
         return MetricsWithRawResponse(self)
 
     @overload
@@ -106,10 +106,10 @@ class MetricsResource(CrudResource[Metric]):
     ) -> Metric:
         """Create a metric from a model or from keywords; returns the stored one.
 
-        ``data_type`` is ``NUMBER``, ``LOCATION`` or ``TEXT``; ``mapping_level`` is ``OWN``
-        (ingestion IDs on the subjects of this type) or ``CHILD`` (on their children);
-        ``type`` can only be ``INGESTED``. ``precision`` is 0 to 8 digits;
-        ``preferred_color`` is ``#rrggbb``.
+        `data_type` is `NUMBER`, `LOCATION` or `TEXT`; `mapping_level` is `OWN`
+        (ingestion IDs on the subjects of this type) or `CHILD` (on their children);
+        `type` can only be `INGESTED`. `precision` is 0 to 8 digits;
+        `preferred_color` is `#rrggbb`.
         """
         if item is None:
             item = self._from_keywords(
@@ -139,7 +139,7 @@ class MetricsResource(CrudResource[Metric]):
 
 
 class MetricsWithRawResponse(RawNamespace[MetricsResource]):
-    """``client.metrics.with_raw_response``."""
+    """`client.metrics.with_raw_response`."""
 
     get = raw(MetricsResource.get)
     list = raw_page(MetricsResource.list)

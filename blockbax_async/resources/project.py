@@ -10,11 +10,11 @@ __all__ = ["ProjectResource", "ProjectWithRawResponse"]
 
 
 class ProjectResource(Resource):
-    """``client.project``: read the project."""
+    """`client.project`: read the project."""
 
     @property
     def with_raw_response(self) -> ProjectWithRawResponse:
-        """The same calls, answering with the HTTP response (``.parse()`` for the model)."""
+        """The same calls, answering with the HTTP response (`.parse()` for the model)."""
         return ProjectWithRawResponse(self)
 
     async def get(self) -> Project:
@@ -23,6 +23,6 @@ class ProjectResource(Resource):
 
 
 class ProjectWithRawResponse(RawNamespace[ProjectResource]):
-    """``client.project.with_raw_response``."""
+    """`client.project.with_raw_response`."""
 
     get = raw(ProjectResource.get)

@@ -1,4 +1,4 @@
-"""Property types: ``/propertyTypes``."""
+"""Property types: `/propertyTypes`."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ __all__ = ["PropertyTypesResource", "PropertyTypesWithRawResponse"]
 
 
 class PropertyTypesResource(CrudResource[PropertyType]):
-    """``client.property_types``: get, list, create, update and delete property types."""
+    """`client.property_types`: get, list, create, update and delete property types."""
 
     path = "/propertyTypes"
     model = PropertyType
@@ -31,7 +31,7 @@ class PropertyTypesResource(CrudResource[PropertyType]):
         limit: int | None = None,
         page_size: int = 200,
     ) -> Paginator[PropertyType]:
-        """Property types, filtered by ``name`` and ``external_id``; iterate or ``collect()``."""
+        """Property types, filtered by `name` and `external_id`; iterate or `collect()`."""
         params = {
             "name": optional(check_str, "name", name),
             "externalId": optional(check_str, "external_id", external_id),
@@ -40,7 +40,7 @@ class PropertyTypesResource(CrudResource[PropertyType]):
 
     @property
     def with_raw_response(self) -> PropertyTypesWithRawResponse:
-        """The same calls, answering with the HTTP response (``.parse()`` for the model)."""
+        """The same calls, answering with the HTTP response (`.parse()` for the model)."""
         return PropertyTypesWithRawResponse(self)
 
     @overload
@@ -67,9 +67,9 @@ class PropertyTypesResource(CrudResource[PropertyType]):
     ) -> PropertyType:
         """Create a property type from a model or from keywords; returns the stored one.
 
-        ``data_type`` is ``TEXT``, ``NUMBER``, ``LOCATION``, ``MAP_LAYER``, ``IMAGE`` or
-        ``AREA``; with ``predefined_values`` the ``values`` are created here too, as models
-        or mappings (``{"caption": "HQ", "location": {"lat": 52.0, "lon": 5.1}}``).
+        `data_type` is `TEXT`, `NUMBER`, `LOCATION`, `MAP_LAYER`, `IMAGE` or
+        `AREA`; with `predefined_values` the `values` are created here too, as models
+        or mappings (`{"caption": "HQ", "location": {"lat": 52.0, "lon": 5.1}}`).
         """
         if item is None:
             item = self._from_keywords(
@@ -85,7 +85,7 @@ class PropertyTypesResource(CrudResource[PropertyType]):
 
 
 class PropertyTypesWithRawResponse(RawNamespace[PropertyTypesResource]):
-    """``client.property_types.with_raw_response``."""
+    """`client.property_types.with_raw_response`."""
 
     get = raw(PropertyTypesResource.get)
     list = raw_page(PropertyTypesResource.list)

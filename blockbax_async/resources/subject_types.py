@@ -1,4 +1,4 @@
-"""Subject types: ``/subjectTypes``."""
+"""Subject types: `/subjectTypes`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ __all__ = ["SubjectTypesResource", "SubjectTypesWithRawResponse"]
 
 
 class SubjectTypesResource(CrudResource[SubjectType]):
-    """``client.subject_types``: get, list, create, update and delete subject types."""
+    """`client.subject_types`: get, list, create, update and delete subject types."""
 
     path = "/subjectTypes"
     model = SubjectType
@@ -31,7 +31,7 @@ class SubjectTypesResource(CrudResource[SubjectType]):
         limit: int | None = None,
         page_size: int = 200,
     ) -> Paginator[SubjectType]:
-        """Subject types, filtered by ``name`` and by the property types they link."""
+        """Subject types, filtered by `name` and by the property types they link."""
         params = {
             "name": optional(check_str, "name", name),
             "propertyTypeIds": check_ids("property_type_ids", property_type_ids),
@@ -40,7 +40,7 @@ class SubjectTypesResource(CrudResource[SubjectType]):
 
     @property
     def with_raw_response(self) -> SubjectTypesWithRawResponse:
-        """The same calls, answering with the HTTP response (``.parse()`` for the model)."""
+        """The same calls, answering with the HTTP response (`.parse()` for the model)."""
         return SubjectTypesWithRawResponse(self)
 
     @overload
@@ -65,8 +65,8 @@ class SubjectTypesResource(CrudResource[SubjectType]):
     ) -> SubjectType:
         """Create a subject type from a model or from keywords; returns the stored one.
 
-        ``primary_location`` and ``property_types`` take models or mappings
-        (``{"type": "METRIC", "id": ...}``, ``[{"id": ..., "required": True}]``).
+        `primary_location` and `property_types` take models or mappings
+        (`{"type": "METRIC", "id": ...}`, `[{"id": ..., "required": True}]`).
         """
         if item is None:
             item = self._from_keywords(
@@ -81,7 +81,7 @@ class SubjectTypesResource(CrudResource[SubjectType]):
 
 
 class SubjectTypesWithRawResponse(RawNamespace[SubjectTypesResource]):
-    """``client.subject_types.with_raw_response``."""
+    """`client.subject_types.with_raw_response`."""
 
     get = raw(SubjectTypesResource.get)
     list = raw_page(SubjectTypesResource.list)

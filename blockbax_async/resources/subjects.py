@@ -1,4 +1,4 @@
-"""Subjects: ``/subjects``."""
+"""Subjects: `/subjects`."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ __all__ = ["SubjectsResource", "SubjectsWithRawResponse"]
 
 
 class SubjectsResource(CrudResource[Subject]):
-    """``client.subjects``: get, list, create, update and delete subjects."""
+    """`client.subjects`: get, list, create, update and delete subjects."""
 
     path = "/subjects"
     model = Subject
@@ -56,10 +56,10 @@ class SubjectsResource(CrudResource[Subject]):
     ) -> Paginator[Subject]:
         """Subjects matching every filter given.
 
-        ``subject_ids_mode`` says how ``subject_ids`` apply: ``SELF`` (those subjects, the
-        default), ``CHILDREN`` (their direct children) or ``ALL`` (them and everything below
-        them). ``property_value_ids`` is a list of what must all hold, each an id or a list of
-        alternatives: ``[[a, b], c]`` is (a or b) and c.
+        `subject_ids_mode` says how `subject_ids` apply: `SELF` (those subjects, the
+        default), `CHILDREN` (their direct children) or `ALL` (them and everything below
+        them). `property_value_ids` is a list of what must all hold, each an id or a list of
+        alternatives: `[[a, b], c]` is (a or b) and c.
         """
         params = {
             "name": optional(check_str, "name", name),
@@ -73,7 +73,7 @@ class SubjectsResource(CrudResource[Subject]):
 
     @property
     def with_raw_response(self) -> SubjectsWithRawResponse:
-        """The same calls, answering with the HTTP response (``.parse()`` for the model)."""
+        """The same calls, answering with the HTTP response (`.parse()` for the model)."""
         return SubjectsWithRawResponse(self)
 
     @overload
@@ -102,10 +102,10 @@ class SubjectsResource(CrudResource[Subject]):
     ) -> Subject:
         """Create a subject from a model or from keywords; returns the stored one.
 
-        The server derives the ingestion ID (``<subject external id>$<metric external id>``)
-        of every metric not named in ``ingestion_ids``; a mapping ``{metric_id:
-        ingestion_id}`` gives custom ones. ``properties`` and ``ingestion_ids`` take models
-        or mappings (``[{"type_id": ..., "text": "HQ"}]``).
+        The server derives the ingestion ID (`<subject external id>$<metric external id>`)
+        of every metric not named in `ingestion_ids`; a mapping ``{metric_id:
+        ingestion_id}` gives custom ones. `properties` and `ingestion_ids`` take models
+        or mappings (`[{"type_id": ..., "text": "HQ"}]`).
         """
         if item is None:
             if isinstance(ingestion_ids, Mapping):
@@ -135,7 +135,7 @@ class SubjectsResource(CrudResource[Subject]):
 
 
 class SubjectsWithRawResponse(RawNamespace[SubjectsResource]):
-    """``client.subjects.with_raw_response``."""
+    """`client.subjects.with_raw_response`."""
 
     get = raw(SubjectsResource.get)
     list = raw_page(SubjectsResource.list)

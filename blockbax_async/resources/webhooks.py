@@ -1,9 +1,9 @@
-"""Webhook settings ``/webhookSettings`` and the responses their calls got."""
+"""Webhook settings `/webhookSettings` and the responses their calls got."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any, ClassVar, cast, overload
+from typing import Any, ClassVar, overload
 
 from .._pagination import CursorPaginator, Page, Paginator
 from .._vocabulary import EVENT_LEVELS
@@ -28,7 +28,7 @@ from ._raw import RawNamespace, raw, raw_page
 __all__ = ["WebhooksResource", "WebhooksWithRawResponse"]
 
 ORDERS = ("ASC", "DESC")
-_ALL_LEVELS = cast("tuple[EventLevel, ...]", EVENT_LEVELS)
+_ALL_LEVELS = EVENT_LEVELS
 
 
 def _responses(data: Any) -> list[WebhookResponse]:
@@ -36,8 +36,8 @@ def _responses(data: Any) -> list[WebhookResponse]:
 
 
 class WebhooksResource(CrudResource[Webhook]):
-    """``client.webhooks``: webhook settings (get, list, create, update, delete) and the
-    responses their calls got (``list_responses``, ``get_response``)."""
+    """`client.webhooks`: webhook settings (get, list, create, update, delete) and the
+    responses their calls got (`list_responses`, `get_response`)."""
 
     path = "/webhookSettings"
     model = Webhook
@@ -50,12 +50,12 @@ class WebhooksResource(CrudResource[Webhook]):
     def list(
         self, *, name: str | None = None, limit: int | None = None, page_size: int = 200
     ) -> Paginator[Webhook]:
-        """Webhook settings, filtered by ``name``."""
+        """Webhook settings, filtered by `name`."""
         return self._search({"name": optional(check_str, "name", name)}, limit, page_size)
 
     @property
     def with_raw_response(self) -> WebhooksWithRawResponse:
-        """The same calls, answering with the HTTP response (``.parse()`` for the model)."""
+        """The same calls, answering with the HTTP response (`.parse()` for the model)."""
         return WebhooksWithRawResponse(self)
 
     @overload
@@ -86,10 +86,10 @@ class WebhooksResource(CrudResource[Webhook]):
     ) -> Webhook:
         """Create a webhook setting from a model or from keywords; returns the stored one.
 
-        Events matching the filters are posted to ``endpoint`` (``http(s)://``), with
-        ``authorization_header`` as the Authorization header. ``event_level_filter`` holds
-        ``OK``, ``INFORMATION``, ``WARNING`` and/or ``PROBLEM`` (all by default). The
-        filters take models or mappings (``{"type": "INCLUDE", "ids": [...]}``).
+        Events matching the filters are posted to `endpoint` (`http(s)://`), with
+        `authorization_header` as the Authorization header. `event_level_filter` holds
+        `OK`, `INFORMATION`, `WARNING` and/or `PROBLEM` (all by default). The
+        filters take models or mappings (`{"type": "INCLUDE", "ids": [...]}`).
         """
         if item is None:
             item = self._from_keywords(
@@ -119,7 +119,7 @@ class WebhooksResource(CrudResource[Webhook]):
         page_size: int = 200,
     ) -> CursorPaginator[WebhookResponse]:
         """The responses the calls of a webhook got (kept 7 days), newest first unless
-        ``order="ASC"``; ``error`` keeps only failed (``True``) or successful ones."""
+        `order="ASC"`; `error` keeps only failed (`True`) or successful ones."""
         path = f"{self.path}/{check_id(webhook_id, 'webhook_id')}/webhookResponses"
         sort = one_of("order", order, ORDERS)
         error = optional(check_bool, "error", error)
@@ -156,7 +156,7 @@ def _after(items: list[WebhookResponse], cursor: int, descending: bool) -> list[
 
 
 class WebhooksWithRawResponse(RawNamespace[WebhooksResource]):
-    """``client.webhooks.with_raw_response``."""
+    """`client.webhooks.with_raw_response`."""
 
     get = raw(WebhooksResource.get)
     list = raw_page(WebhooksResource.list)

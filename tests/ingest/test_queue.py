@@ -79,14 +79,14 @@ async def test_the_emulator_applies_the_time_rules_as_an_option(
     emulator: Emulator, client: AsyncClient
 ) -> None:
     seed(emulator, 1)
-    emulator.time_rules = True  # type: ignore[attr-defined]
+    emulator.time_rules = True
     now = time.time_ns() // 1_000_000
     for date in (now, now - 10, now, now + 2 * HOUR_MS, now + 1):
         client.measurements.queue("s0$temp", number=1.0, date=date)
     result = await client.measurements.flush()
     assert result.accepted == 5  # answered as ingested, as the platform does
     assert [m["date"] for m in emulator.state.measurements["s0$temp"]] == [now, now + 1]
-    assert emulator.not_retained == 3  # type: ignore[attr-defined]
+    assert emulator.not_retained == 3
 
 
 async def test_leniency_lets_the_server_round_and_cut_and_reports_it(

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 from benchmarks.compat import script
-from blockbax_async._compat import epoch_ms, value_ids_filter
 from blockbax_async.emulator import Emulator, seed
 from blockbax_async.errors import ServerError, ValidationError
 from blockbax_async.models import EventTrigger
 from blockbax_async.sync import HttpClient
+from blockbax_async.sync._official import epoch_ms, value_ids_filter
 
 from .test_client import seed_subjects
 

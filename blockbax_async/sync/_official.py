@@ -1,9 +1,9 @@
-"""``HttpClient``: a drop-in for ``blockbax_sdk.HttpClient`` 1.8.1, on the blocking client.
+"""`HttpClient`: a drop-in for `blockbax_sdk.HttpClient` 1.8.1, on the blocking client.
 
-Same constructor, method names, keywords and return conventions (lists from ``get_*s``,
-``None`` for a missing resource, deletes that ignore a 404), the same defaults for what is
+Same constructor, method names, keywords and return conventions (lists from `get_*s`,
+`None` for a missing resource, deletes that ignore a 404), the same defaults for what is
 created, and the same reading of dates (numbers that fit as seconds are seconds, naive dates
-are local time). What differs is listed in ``docs/migration.md``.
+are local time). What differs is listed in `docs/migration.md`.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from typing import Any, TypeVar, cast
 import attrs
 import cattrs
 
-from ._transport import USER_AGENT
-from .errors import NotFoundError, ValidationError
-from .ingest import FlushResult
-from .ingest._values import to_epoch_ms
-from .models import (
+from .._transport import USER_AGENT
+from ..errors import NotFoundError, ValidationError
+from ..ingest import FlushResult
+from ..ingest._values import to_epoch_ms
+from ..models import (
     ActivityLog,
     ActivityLogMetadata,
     Alarm,
@@ -46,9 +46,9 @@ from .models import (
     SubjectType,
     SubjectTypePropertyType,
 )
-from .models._converter import structure
-from .models.event_triggers import _derive_evaluation_trigger
-from .types import (
+from ..models._converter import structure
+from ..models.event_triggers import _derive_evaluation_trigger
+from ..types import (
     AlarmPriority,
     AlarmStatus,
     EvaluationConstraint,
@@ -60,6 +60,7 @@ from .types import (
     PropertyDataType,
     SubjectIdsMode,
 )
+from ._client import Client
 
 __all__ = ["HttpClient", "ProjectResources"]
 
@@ -76,7 +77,7 @@ _SECONDS_SURELY = (-6.2e10, 2.5e11)  # within years 1..9999 in every time zone
 
 @attrs.define
 class ProjectResources:
-    """What :meth:`HttpClient.load_project` returns."""
+    """What [`HttpClient.load_project`][blockbax_async.sync.HttpClient.load_project] returns."""
 
     project: Project
     subjects: list[Subject]
@@ -86,9 +87,9 @@ class ProjectResources:
 
 
 def epoch_ms(date: DateLike) -> int:
-    """Epoch milliseconds of a date as ``blockbax_sdk`` 1.8.1 reads it: a number is seconds
-    when it is a valid timestamp in seconds (else milliseconds), a naive ``datetime`` or ISO
-    string is local time, ``None`` is now."""
+    """Epoch milliseconds of a date as `blockbax_sdk` 1.8.1 reads it: a number is seconds
+    when it is a valid timestamp in seconds (else milliseconds), a naive `datetime` or ISO
+    string is local time, `None` is now."""
     if date is None:
         return int(time.time() * 1000)
     if isinstance(date, int | float) and not isinstance(date, bool):
@@ -110,13 +111,13 @@ def epoch_ms(date: DateLike) -> int:
 
 
 def slug(name: str) -> str:
-    """The external ID ``blockbax_sdk`` derives from a name."""
+    """The external ID `blockbax_sdk` derives from a name."""
     return name.lower().replace(" ", "-").strip()
 
 
 def value_ids_filter(value: ValueIds) -> list[list[str]] | None:
-    """Our ``property_value_ids`` of the official filter: a tuple is *any of* (``,``), a list
-    *all of* (``;``), nested freely; a string such as ``"a,b;c"`` is taken as written."""
+    """Our `property_value_ids` of the official filter: a tuple is *any of* (`,`), a list
+    *all of* (`;`), nested freely; a string such as `"a,b;c"` is taken as written."""
     text = _filter_text(value)
     if not text:
         return None
@@ -149,8 +150,8 @@ def _camel_key(key: str) -> str:
 
 
 def as_model(cls: type[M], value: Any, field: str) -> M:
-    """``value`` as a ``cls``: one already, a dict (camelCase or snake_case keys), or a
-    ``blockbax_sdk`` model (through its ``to_request()``)."""
+    """`value` as a `cls`: one already, a dict (camelCase or snake_case keys), or a
+    `blockbax_sdk` model (through its `to_request()`)."""
     if isinstance(value, cls):
         return value
     to_request = getattr(value, "to_request", None)
@@ -180,13 +181,14 @@ def _round8(value: Any) -> Any:
 
 
 class HttpClient:
-    """A drop-in for ``blockbax_sdk.HttpClient`` (1.8.1): change the import, keep the script.
+    """A drop-in for `blockbax_sdk.HttpClient` (1.8.1): change the import, keep the script.
 
-    ``HttpClient(access_token, project_id, endpoint=None)``, as the official client.
-    Further keywords go to :class:`~blockbax_async.sync.Client` (``timeout``,
-    ``max_retries``, ``ingest``, ...). Models are this package's attrs models, with the
-    attribute names of the official ones. Errors are :mod:`blockbax_async.errors`. Call
-    :meth:`close` (or use ``with``) when done; queued measurements are sent at exit anyway.
+    `HttpClient(access_token, project_id, endpoint=None)`, as the official client.
+    Further keywords go to [`Client`][blockbax_async.sync.Client] (`timeout`,
+    `max_retries`, `ingest`, ...). Models are this package's attrs models, with the
+    attribute names of the official ones. Errors are those of
+    [`errors`][blockbax_async.errors]. Call `close` (or use `with`) when done; queued
+    measurements are sent at exit anyway.
     """
 
     def __init__(
@@ -194,12 +196,10 @@ class HttpClient:
     ) -> None:
         if not (access_token and project_id):
             raise ValueError("Please provide both project ID and Access token!")
-        from .sync import Client
-
         self.project_id = project_id
         self.project: Project | None = None
         self.client = Client(project_id, access_token, base_url=endpoint, **options)
-        """The :class:`~blockbax_async.sync.Client` underneath, for what this API lacks."""
+        """The [`Client`][blockbax_async.sync.Client] underneath, for what this API lacks."""
 
     def close(self) -> None:
         """Send what is queued and close the connections."""
@@ -236,7 +236,7 @@ class HttpClient:
 
     def load_project(self, directory_path: str | Path) -> ProjectResources:
         """The project with its subjects, metrics, subject types and property types
-        (experimental and deprecated in the official SDK; ``directory_path`` is not read)."""
+        (experimental and deprecated in the official SDK; `directory_path` is not read)."""
         warnings.warn(
             "The 'load_project' method is experimental and will be removed in future releases.",
             DeprecationWarning,
@@ -268,7 +268,7 @@ class HttpClient:
         )
 
     def get_property_type(self, id_: uuid.UUID | str) -> PropertyType | None:
-        """A property type, or ``None``."""
+        """A property type, or `None`."""
         return self._or_none(self.client.property_types.get, id_)
 
     def create_property_type(
@@ -279,7 +279,7 @@ class HttpClient:
         predefined_values: bool,
         values: Sequence[Mapping[str, Any] | PropertyValue] | None = None,
     ) -> PropertyType | None:
-        """Create a property type; ``values`` only with ``predefined_values``."""
+        """Create a property type; `values` only with `predefined_values`."""
         if not predefined_values and values:
             raise ValueError("Values can only be added to a property type with predefined values")
         return self.client.property_types.create(
@@ -293,7 +293,7 @@ class HttpClient:
     def update_property_type(
         self, property_type: Mapping[str, Any] | PropertyType
     ) -> PropertyType | None:
-        """Store an edited property type (a model or a dict); ``None`` when it is gone."""
+        """Store an edited property type (a model or a dict); `None` when it is gone."""
         item = as_model(PropertyType, property_type, "property_type")
         return self._or_none(self.client.property_types.update, item)
 
@@ -312,7 +312,7 @@ class HttpClient:
         return self._or_none(listing.collect) or []
 
     def get_subject_type(self, id_: str | uuid.UUID) -> SubjectType | None:
-        """A subject type, or ``None``."""
+        """A subject type, or `None`."""
         return self._or_none(self.client.subject_types.get, id_)
 
     def create_subject_type(
@@ -322,8 +322,8 @@ class HttpClient:
         primary_location: PrimaryLocation | Mapping[str, Any] | None = None,
         property_types: Sequence[SubjectTypePropertyType | Mapping[str, Any]] | None = None,
     ) -> SubjectType | None:
-        """Create a subject type; a ``PROPERTY_TYPE`` primary location is linked (required)
-        when ``property_types`` does not name it, as the official SDK does."""
+        """Create a subject type; a `PROPERTY_TYPE` primary location is linked (required)
+        when `property_types` does not name it, as the official SDK does."""
         links = [self._link(p) for p in property_types or ()]
         location = None
         if primary_location is not None:
@@ -349,7 +349,7 @@ class HttpClient:
         return link
 
     def update_subject_type(self, subject_type: SubjectType) -> SubjectType | None:
-        """Store an edited subject type; ``None`` when it is gone."""
+        """Store an edited subject type; `None` when it is gone."""
         item = as_model(SubjectType, subject_type, "subject_type")
         return self._or_none(self.client.subject_types.update, item)
 
@@ -372,7 +372,7 @@ class HttpClient:
         return self._or_none(listing.collect) or []
 
     def get_metric(self, id_: str | uuid.UUID) -> Metric | None:
-        """A metric, or ``None``."""
+        """A metric, or `None`."""
         return self._or_none(self.client.metrics.get, id_)
 
     def create_metric(
@@ -389,7 +389,7 @@ class HttpClient:
         discrete: bool | None = False,
         preferred_color: str | None = None,
     ) -> Metric | None:
-        """Create an ingested metric; ``external_id`` defaults to the slug of ``name``."""
+        """Create an ingested metric; `external_id` defaults to the slug of `name`."""
         metric_type = type_.upper()
         if metric_type in ("SIMULATED", "CALCULATED"):
             raise NotImplementedError(f"Creating metric with type: {type_} is not yet implemented!")
@@ -408,7 +408,7 @@ class HttpClient:
         )
 
     def update_metric(self, metric: Metric) -> Metric | None:
-        """Store an edited metric; ``None`` when it is gone."""
+        """Store an edited metric; `None` when it is gone."""
         return self._or_none(self.client.metrics.update, as_model(Metric, metric, "metric"))
 
     def delete_metric(self, id_: str | uuid.UUID) -> None:
@@ -424,8 +424,8 @@ class HttpClient:
         subject_type_ids: Ids = None,
         property_value_ids: ValueIds = None,
     ) -> list[Subject]:
-        """Subjects matching every filter given; ``property_value_ids`` as the official SDK
-        reads it (tuple: any of, list: all of, or a string ``"a,b;c"``)."""
+        """Subjects matching every filter given; `property_value_ids` as the official SDK
+        reads it (tuple: any of, list: all of, or a string `"a,b;c"`)."""
         listing = self.client.subjects.list(
             name=name,
             external_id=external_id,
@@ -437,7 +437,7 @@ class HttpClient:
         return self._or_none(listing.collect) or []
 
     def get_subject(self, id_: str | uuid.UUID) -> Subject | None:
-        """A subject, or ``None``."""
+        """A subject, or `None`."""
         return self._or_none(self.client.subjects.get, id_)
 
     def create_subject(
@@ -449,8 +449,8 @@ class HttpClient:
         ingestion_id_overrides: Mapping[Any, str] | None = None,
         external_id: str | None = None,
     ) -> Subject | None:
-        """Create a subject; ``external_id`` defaults to the slug of ``name``, and
-        ``ingestion_id_overrides`` maps metric IDs to custom ingestion IDs."""
+        """Create a subject; `external_id` defaults to the slug of `name`, and
+        `ingestion_id_overrides` maps metric IDs to custom ingestion IDs."""
         return self.client.subjects.create(
             name=name,
             subject_type_id=subject_type_id,
@@ -461,7 +461,7 @@ class HttpClient:
         )
 
     def update_subject(self, subject: Subject) -> Subject | None:
-        """Store an edited subject; ``None`` when it is gone."""
+        """Store an edited subject; `None` when it is gone."""
         return self._or_none(self.client.subjects.update, as_model(Subject, subject, "subject"))
 
     def delete_subject(self, id_: str | uuid.UUID) -> None:
@@ -476,10 +476,11 @@ class HttpClient:
         location: Mapping[str, Any] | Location | None = None,
         text: str | None = None,
     ) -> None:
-        """Queue a measurement for :meth:`send_measurements`.
+        """Queue a measurement for
+        [`send_measurements`][blockbax_async.sync.HttpClient.send_measurements].
 
         Unlike the official SDK it is checked now: a NaN, a latitude of 95, no value or two
-        values raise :class:`~blockbax_async.errors.ValidationError` here.
+        values raise [`ValidationError`][blockbax_async.errors.ValidationError] here.
         """
         if date.__class__ is not int or date < 253_500_000_000:
             date = epoch_ms(date)
@@ -499,7 +500,7 @@ class HttpClient:
         """Send what is queued (all ingestion IDs, or those given), on several connections
         at once. Rejected ingestion IDs are logged as warnings; a batch that failed after its
         retries stays queued and its error is raised. Returns the
-        :class:`~blockbax_async.FlushResult` (the official SDK returns ``None``)."""
+        [`FlushResult`][blockbax_async.FlushResult] (the official SDK returns `None`)."""
         result = self.client.measurements.flush(ingestion_ids=ingestion_ids, timeout=timeout)
         for rejection in result.rejected.values():
             logger.warning(
@@ -535,7 +536,7 @@ class HttpClient:
         return self._or_none(self.client.event_triggers.list(name=name).collect) or []
 
     def get_event_trigger(self, id_: str | uuid.UUID) -> EventTrigger | None:
-        """An event trigger, or ``None``."""
+        """An event trigger, or `None`."""
         return self._or_none(self.client.event_triggers.get, id_)
 
     def create_event_trigger(
@@ -548,10 +549,10 @@ class HttpClient:
         event_rules: Sequence[EventRule | Mapping[str, Any]],
         subject_filter: SubjectFilter | Mapping[str, Any] | None = None,
     ) -> EventTrigger | None:
-        """Create an event trigger. ``evaluation_triggers`` is the official object
-        (``{"newMeasurement": {"fromInputMetrics": ..., "fromOtherMetrics": ...}}``), sent
-        as the API's documented ``evaluationTrigger``; ``INPUT_METRICS`` or
-        ``SUBJECT_METRICS`` may be given directly."""
+        """Create an event trigger. `evaluation_triggers` is the official object
+        (`{"newMeasurement": {"fromInputMetrics": ..., "fromOtherMetrics": ...}}`), sent
+        as the API's documented `evaluationTrigger`; `INPUT_METRICS` or
+        `SUBJECT_METRICS` may be given directly."""
         return self.client.event_triggers.create(
             subject_type_id=subject_type_id,
             name=name,
@@ -565,7 +566,7 @@ class HttpClient:
         )
 
     def update_event_trigger(self, event_trigger: EventTrigger) -> EventTrigger | None:
-        """Store an edited event trigger; ``None`` when it is gone."""
+        """Store an edited event trigger; `None` when it is gone."""
         item = as_model(EventTrigger, event_trigger, "event_trigger")
         return self._or_none(self.client.event_triggers.update, item)
 
@@ -602,7 +603,7 @@ class HttpClient:
         return self._or_none(listing.collect) or []
 
     def get_event(self, id_: str | uuid.UUID) -> Event | None:
-        """An event, or ``None``."""
+        """An event, or `None`."""
         return self._or_none(self.client.events.get, id_)
 
     def get_alarms(
@@ -634,14 +635,14 @@ class HttpClient:
         return self._or_none(listing.collect) or []
 
     def get_alarm(self, id_: int | str) -> Alarm | None:
-        """An alarm (its id is an integer), or ``None``."""
+        """An alarm (its id is an integer), or `None`."""
         return self._or_none(self.client.alarms.get, id_)
 
     def get_alarm_activity_logs(
         self, id_: int | str
     ) -> tuple[list[ActivityLog], dict[str, ActivityLogMetadata]]:
         """An alarm's activity logs (newest first) and the accounts they name by id;
-        ``([], {})`` when the alarm is gone."""
+        `([], {})` when the alarm is gone."""
         activity = self._or_none(self.client.alarms.list_activity, id_)
         if activity is None:
             return [], {}
