@@ -22,7 +22,7 @@ from blockbax_async.emulator import Emulator, Faults, seed
 
 SERIES = 30
 PER_SERIES = 100
-TIMINGS = ["--ack-wait", "1", "--pin-timeout", "2.5", "--heartbeat", "0.3"]
+TIMINGS = ["--ack-wait", "2", "--pin-timeout", "5", "--heartbeat", "0.5"]
 
 
 @pytest.fixture
@@ -113,12 +113,12 @@ def test_three_bridges_one_killed_deliver_everything_in_order(
         messages = [reading(s, n) for n in range(PER_SERIES) for s in range(SERIES)]
         half = len(messages) // 2
         asyncio.run(publish(nats_url, messages[:half], pause=0.02))
-        wait_until(lambda: sum(map(len, stored(project).values())) > half // 3, 15)
+        wait_until(lambda: sum(map(len, stored(project).values())) > half // 3, 60)
         bridges[0].kill()  # SIGKILL, mid-stream: its unacknowledged messages go to the others
         bridges[0].wait(timeout=10)
         asyncio.run(publish(nats_url, messages[half:], pause=0.02))
         want = 1_700_000_000_000 + 1000 * (PER_SERIES - 1)
-        wait_until(lambda: all(d and d[-1] == want for d in stored(project).values()), 20)
+        wait_until(lambda: all(d and d[-1] == want for d in stored(project).values()), 60)
         for process, log in zip(bridges[1:], logs[1:], strict=True):
             code, err = stop(process, log)
             assert code == 0, err
