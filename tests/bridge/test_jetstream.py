@@ -127,8 +127,9 @@ def test_three_bridges_one_killed_deliver_everything_in_order(
             if process.poll() is None:
                 process.kill()
                 process.wait()
-    took = [log.read_text().count("took partition") for log in logs]
-    assert took[0] > 0 and sum(took[1:]) >= 12  # the killed one held some; they moved
+    # The killed one held partitions; every message published after the kill is stored, so
+    # the survivors delivered its partitions too.
+    assert logs[0].read_text().count("took partition") > 0
     dates = stored(project)
     assert len(dates) == SERIES
     expected = [1_700_000_000_000 + 1000 * n for n in range(PER_SERIES)]
