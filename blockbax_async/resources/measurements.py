@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Generator, Sequence
-from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
@@ -12,10 +11,9 @@ from .._pagination import CursorPaginator, Page
 from .._transport import Transport
 from ..errors import ValidationError
 from ..ingest import Ingestor, IngestSettings
-from ..ingest._values import to_epoch_ms
 from ..models import MeasurementSearchResult, MeasurementSeries
 from ..models._converter import structure
-from ._base import Resource, check_id
+from ._base import DateArg, Resource, check_id, date_param
 from ._raw import RawNamespace, raw_page
 from .metrics import MetricsResource
 from .subjects import SubjectsResource
@@ -23,7 +21,6 @@ from .subjects import SubjectsResource
 __all__ = ["MeasurementsResource", "MeasurementsWithRawResponse", "SeriesListing"]
 
 Ids = Sequence[str | UUID] | str | UUID | None
-DateArg = datetime | int | str | None
 
 
 class SeriesListing(CursorPaginator[MeasurementSeries]):
@@ -40,16 +37,6 @@ def _ids(field: str, ids: Ids) -> builtins.list[str] | None:
     if isinstance(ids, str | UUID):
         ids = [ids]
     return [check_id(i, field) for i in ids]
-
-
-def _date(field: str, value: DateArg) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        ms = to_epoch_ms(value)
-    except ValidationError as exc:
-        raise ValidationError(str(exc).replace("date:", f"{field}:", 1)) from None
-    return datetime.fromtimestamp(ms / 1000, timezone.utc)
 
 
 class MeasurementsResource(Resource, Ingestor):
@@ -87,7 +74,7 @@ class MeasurementsResource(Resource, Ingestor):
         milliseconds or ISO 8601. `await` the result for a list, or iterate it.
         """
         subjects, metrics = _ids("subject_ids", subject_ids), _ids("metric_ids", metric_ids)
-        start, end = _date("from_date", from_date), _date("to_date", to_date)
+        start, end = date_param("from_date", from_date), date_param("to_date", to_date)
         if (start or end) and (len(subjects or ()) != 1 or len(metrics or ()) != 1):
             raise ValidationError(
                 "subject_ids, metric_ids: a date range needs exactly one subject and one "
