@@ -9,7 +9,7 @@ import shlex
 
 from ..emulator import Emulator, Faults, RateLimit, seed
 
-__all__ = ["env_lines", "quiet_disconnects", "serve"]
+__all__ = ["emulator_of", "env_lines", "quiet_disconnects", "serve"]
 
 
 def env_lines(base_url: str, project_id: str, api_key: str) -> list[str]:
@@ -31,14 +31,21 @@ def quiet_disconnects(record: logging.LogRecord) -> bool:
     return not isinstance(error, ConnectionError)
 
 
-def _emulator(args: argparse.Namespace) -> Emulator:
+def emulator_of(args: argparse.Namespace) -> Emulator:
+    """The emulator the `emulator` command serves, from its options."""
     emulator = Emulator(
         host=args.host,
         port=args.port,
         project_id=args.project_id,
         api_key=args.api_key,
         rate_limit=RateLimit(args.rate_limit, args.rate_period),
-        faults=Faults(args.error_rate, args.drop_rate, 0.0, args.latency, args.seed),
+        faults=Faults(
+            error_rate=args.error_rate,
+            drop_rate=args.drop_rate,
+            latency=args.latency,
+            fixed_latency=args.fixed_latency,
+            seed=args.seed,
+        ),
         record=False,
     )
     if args.seed_subjects:
@@ -66,7 +73,7 @@ async def serve(args: argparse.Namespace) -> int:
         print("\n".join(env_lines(base_url, args.project_id, args.api_key)))
         return 0
     logging.getLogger("aiohttp.server").addFilter(quiet_disconnects)
-    emulator = _emulator(args)
+    emulator = emulator_of(args)
     await emulator.start()
     try:
         print(f"# Blockbax emulator on {emulator.base_url} (Ctrl-C stops it); in a shell:")

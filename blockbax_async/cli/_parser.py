@@ -80,6 +80,11 @@ def _emulator(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     emulator.add_argument("--error-rate", type=float, default=0.0, help="share answered 5xx")
     emulator.add_argument("--drop-rate", type=float, default=0.0, help="share dropped")
     emulator.add_argument("--latency", type=float, default=0.0, help="added latency (s, max)")
+    emulator.add_argument(
+        "--fixed-latency",
+        action="store_true",
+        help="add exactly --latency to every request (a network's round trip), not up to it",
+    )
     emulator.add_argument("--seed", type=int, default=0, help="seed of the fault modes")
     emulator.add_argument(
         "--seed-subjects",

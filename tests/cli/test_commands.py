@@ -12,6 +12,8 @@ import subprocess
 import pytest
 
 from blockbax_async import __version__
+from blockbax_async.cli._emulator import emulator_of
+from blockbax_async.cli._parser import parser
 from blockbax_async.emulator import Emulator
 from tests.cli.conftest import COMMAND, _env, env_of, run, seed_project
 
@@ -146,3 +148,13 @@ def test_missing_credentials_are_named_by_option_and_variable() -> None:
     assert done.stderr == (
         "blockbax-async: error: --project-id: not given, and BLOCKBAX_PROJECT_ID is not set\n"
     )
+
+
+def test_the_emulators_fault_options_reach_its_faults() -> None:
+    args = parser().parse_args(
+        ["emulator", "--error-rate", "0.1", "--latency", "0.02", "--fixed-latency", "--seed", "7"]
+    )
+    faults = emulator_of(args).faults
+    assert (faults.error_rate, faults.latency, faults.fixed_latency, faults.seed) == (
+        0.1, 0.02, True, 7,
+    )  # fmt: skip
