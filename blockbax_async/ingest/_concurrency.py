@@ -5,9 +5,11 @@ have in flight: too few leave a distant server idle (at 20 ms a request, 8 in fl
 client at 200,000 measurements per second), too many only queue up in it. The limit starts
 at `IngestSettings.lanes` and is decided once per window of one round trip: it doubles while
 round trips stay flat and every slot was used (slow start, until the first back-off), then
-grows by one; it shrinks by a tenth when the round trip rises beyond its usual spread, or
-when an answer was a 503, a 429, a 5xx or a timeout. `decide` is the whole policy, pure;
-`Limiter` applies it.
+grows by one; it shrinks by a tenth when the round trip rises beyond its usual spread and
+by more than half (a queue that short at the server still raises throughput; Netflix's
+concurrency-limits tolerate as much), or when an answer was a 503, a 429, a 5xx or a
+timeout. `decide` is the whole policy, pure; `Limiter`
+applies it.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from collections import deque
 
 import attrs
 
-__all__ = ["ALPHA", "DECREASE", "DEVIATIONS", "Limiter", "Window", "decide"]
+__all__ = ["ALPHA", "DECREASE", "DEVIATIONS", "TOLERANCE", "Limiter", "Window", "decide"]
 
 ALPHA = 0.4  # weight of the newest window in the running round-trip mean
 DECREASE = 0.9  # the limit after a back-off, as a fraction
 DEVIATIONS = 2.5  # a round trip this many mean deviations above the mean counts as rising
+TOLERANCE = 0.5  # ... and only when it is also this fraction above the mean
 
 
 @attrs.frozen
@@ -44,12 +47,16 @@ def decide(window: Window, rtt: float | None, saturated: bool, back_pressure: bo
     answer came), `saturated` whether every slot was taken at some point, `back_pressure`
     whether an answer was a 429, a 5xx, a dropped connection or a timeout."""
     limit, mean = window.limit, window.mean
-    rising = rtt is not None and mean is not None and rtt > mean + DEVIATIONS * window.deviation
+    rising = (
+        rtt is not None
+        and mean is not None
+        and rtt > mean + max(DEVIATIONS * window.deviation, TOLERANCE * mean)
+    )
     slow_start = window.slow_start
     if back_pressure or rising:
         limit = max(window.low, min(limit - 1, math.floor(limit * DECREASE)))
         slow_start = False
-    elif saturated and rtt is not None and (mean is None or rtt <= mean):
+    elif saturated and rtt is not None:
         limit = min(window.high, limit * 2 if slow_start else limit + 1)
     if rtt is None:
         return attrs.evolve(window, limit=limit, slow_start=slow_start)

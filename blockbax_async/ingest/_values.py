@@ -35,6 +35,7 @@ __all__ = [
     "check_text",
     "check_value",
     "distinct_ids",
+    "few_fraction_digits",
     "looks_like_seconds",
     "sendable",
     "time_problem",
@@ -58,9 +59,12 @@ def _where(field: str, value: Any, ingestion_id: str) -> str:
     return f"{field}: {value!r} (for {ingestion_id!r})"
 
 
-def _has_few_fraction_digits(value: float) -> bool:
-    # A float carries binary noise (0.1 + 0.2 == 0.30000000000000004): at most 8 fractional
-    # digits means "equal to its 8-digit rounding, up to that noise".
+def few_fraction_digits(value: float) -> bool:
+    """Whether a float has at most 8 fractional digits, the most the API stores.
+
+    A float carries binary noise (0.1 + 0.2 == 0.30000000000000004): at most 8 fractional
+    digits means "equal to its 8-digit rounding, up to that noise".
+    """
     scaled = value * 1e8
     return scaled.is_integer() or abs(scaled - round(scaled)) <= abs(scaled) * 1e-15
 
@@ -115,7 +119,7 @@ def _check_float(value: float, ingestion_id: str, field: str, lenient: bool) -> 
         raise ValidationError(f"{_where(field, value, ingestion_id)}: not finite")
     if not -NUMBER_LIMIT < value < NUMBER_LIMIT:
         raise ValidationError(f"{_where(field, value, ingestion_id)}: more than 20 digits")
-    if not (lenient or _has_few_fraction_digits(value)):
+    if not (lenient or few_fraction_digits(value)):
         raise ValidationError(
             f"{_where(field, value, ingestion_id)}: more than 8 fractional digits; "
             "round it, e.g. round(x, 8)"
@@ -135,8 +139,8 @@ def check_location(value: Any, ingestion_id: str, lenient: bool = False) -> dict
             and lon.__class__ is float
             and -90.0 <= lat <= 90.0
             and -180.0 <= lon <= 180.0
-            and _has_few_fraction_digits(lat)
-            and _has_few_fraction_digits(lon)
+            and few_fraction_digits(lat)
+            and few_fraction_digits(lon)
         ):
             return {"lat": lat, "lon": lon}
     alt: Any

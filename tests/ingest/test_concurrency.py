@@ -44,8 +44,12 @@ W = Window(limit=8, low=1, high=64, mean=0.020, deviation=0.001)
         (W, 0.020, True, False, 16, True),  # flat and every slot used: slow start doubles
         (W, 0.019, True, False, 16, True),
         (W, 0.020, False, False, 8, True),  # slots to spare: no evidence that more would help
-        (W, 0.021, True, False, 8, True),  # a little slower, within its spread: holds
-        (W, 0.030, True, False, 7, False),  # rising beyond 2.5 deviations: backs off
+        (W, 0.0225, True, False, 16, True),  # slower, within its spread: still flat
+        (W, 0.031, True, False, 7, False),  # beyond 2.5 deviations and half the mean: backs off
+        # a rise within half the mean is a short queue at the server, beyond it is not
+        (Window(8, mean=0.020), 0.029, True, False, 16, True),
+        (Window(8, mean=0.020), 0.031, True, False, 7, False),
+        (Window(8, mean=0.020, deviation=0.008), 0.039, True, False, 16, True),  # its spread
         (W, 0.020, True, True, 7, False),  # a 503, a timeout: backs off
         (W, None, False, True, 7, False),  # errors only
         (W, None, True, False, 8, True),  # no answer yet: nothing learnt
