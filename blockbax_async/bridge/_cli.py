@@ -14,10 +14,13 @@ import signal
 import sys
 
 from .._client import AsyncClient
+from ..ingest import IngestSettings
 from ._jetstream import JetStreamSettings, JetStreamSource
 from ._loop import Bridge, BridgeStats
 
 __all__ = ["add_bridge_parser", "run_bridge"]
+
+logger = logging.getLogger("blockbax_async.bridge")
 
 _DESCRIPTION = """\
 Read measurement messages from a NATS JetStream stream and deliver them to Blockbax,
@@ -27,7 +30,9 @@ A message is one JSON object {"ingestion_id": ..., "date": <ISO 8601 or epoch ms
 "number" | "text" | "location": ...} or an array of them. Messages that can never be
 delivered go to the dead-letter subject with the reason. Start the same command on
 several hosts (same --consumer) to share the work; order holds per NATS subject.
-SIGTERM: stop fetching, deliver and acknowledge what was fetched, exit 0.
+SIGTERM: stop fetching, deliver and acknowledge what was fetched, exit 0. With --spool,
+what was fetched and not yet delivered also survives a crash of this host's bridge: the
+next bridge started on that directory sends it first (JetStream redelivers it as well).
 """
 
 
@@ -51,6 +56,9 @@ def add_bridge_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
     bridge.add_argument("--heartbeat", type=float, default=1.0, help="seconds")
     bridge.add_argument("--stop-timeout", type=float, default=30.0, help="seconds")
     bridge.add_argument("--stats-interval", type=float, default=60.0, help="seconds (0: off)")
+    bridge.add_argument(
+        "--spool", metavar="DIR", help="journal what is queued on disk until Blockbax answered"
+    )
     group = bridge.add_argument_group("credentials")
     group.add_argument("--base-url", help="server root (default: $BLOCKBAX_BASE_URL)")
     group.add_argument("--project-id", help="the project's ID (default: $BLOCKBAX_PROJECT_ID)")
@@ -84,7 +92,6 @@ def describe(stats: BridgeStats) -> str:
 
 def _log_to_stderr() -> None:
     """The bridge's own lines (partitions taken and handed over, dead letters) on stderr."""
-    logger = logging.getLogger("blockbax_async.bridge")
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
@@ -96,8 +103,11 @@ async def run_bridge(args: argparse.Namespace) -> int:
     """Run the command; 0 when it stopped with everything settled."""
     _log_to_stderr()
     source = JetStreamSource(settings_of(args))
-    client = AsyncClient(args.project_id, args.access_token, base_url=args.base_url)
+    ingest = IngestSettings(spool=args.spool) if args.spool is not None else None
+    client = AsyncClient(args.project_id, args.access_token, base_url=args.base_url, ingest=ingest)
     async with client:
+        if recovered := len(client.measurements):
+            logger.info("bridge: %d measurements from the spool go first", recovered)
         bridge = Bridge(client, source, stop_timeout=args.stop_timeout)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):

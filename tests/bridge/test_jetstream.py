@@ -1,5 +1,6 @@
-"""The bridge against a real nats-server and the emulator: scale-out with a kill, dead
-letters, a clean SIGTERM. Bridges run as processes (``python -m blockbax_async.bridge``)."""
+"""The bridge against a real nats-server and the emulator: scale-out with a kill, a kill
+with a spool, dead letters, a clean SIGTERM. Bridges run as processes
+(``python -m blockbax_async.bridge``)."""
 
 from __future__ import annotations
 
@@ -45,8 +46,8 @@ def project(served: Emulator) -> Iterator[Emulator]:
     yield served
 
 
-def bridge(emulator: Emulator, nats_url: str, log: Path) -> subprocess.Popen[bytes]:
-    """A bridge process writing its stderr to ``log``."""
+def bridge(emulator: Emulator, nats_url: str, log: Path, *extra: str) -> subprocess.Popen[bytes]:
+    """A bridge process writing its stderr to ``log``, with options ``extra``."""
     env = {
         **os.environ,
         "BLOCKBAX_BASE_URL": emulator.base_url,
@@ -56,7 +57,7 @@ def bridge(emulator: Emulator, nats_url: str, log: Path) -> subprocess.Popen[byt
     command = [sys.executable, "-m", "blockbax_async.bridge", "--nats", nats_url]
     command += ["--stream", "READINGS", "--subject", "readings.>", "--consumer", "blockbax"]
     with log.open("wb") as err:
-        return subprocess.Popen([*command, *TIMINGS], env=env, stdout=err, stderr=err)
+        return subprocess.Popen([*command, *TIMINGS, *extra], env=env, stdout=err, stderr=err)
 
 
 def reading(series: int, n: int) -> tuple[str, bytes]:
@@ -87,7 +88,13 @@ async def wait_for_stream(nats_url: str) -> None:
 
 
 def stored(emulator: Emulator) -> dict[str, list[int]]:
+    """The dates stored per series, in order of first arrival: the emulator stores a date
+    sent again in place, so duplicates (at least once) leave this as it was."""
     return {i: [m["date"] for m in ms] for i, ms in emulator.state.measurements.items()}
+
+
+def failed_posts(emulator: Emulator) -> int:
+    return sum(emulator.statuses(status) for status in (502, 503, 504))
 
 
 def complete(dates: dict[str, list[int]], last: int) -> bool:
@@ -140,7 +147,47 @@ def test_three_bridges_one_killed_deliver_everything_in_order(
     expected = [1_700_000_000_000 + 1000 * n for n in range(PER_SERIES)]
     for ingestion_id, series in dates.items():
         assert series == expected, ingestion_id  # every one, first arrivals in order
-    assert project.statuses(502) + project.statuses(503) + project.statuses(504) > 0
+    assert failed_posts(project) > 0
+
+
+def test_a_killed_bridge_with_a_spool_loses_nothing(
+    project: Emulator, nats_url: str, tmp_path: Path
+) -> None:
+    spool = str(tmp_path / "spool")
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+    messages = [reading(s, n) for n in range(PER_SERIES) for s in range(SERIES)]
+    third = len(messages) // 3
+    first = bridge(project, nats_url, logs[0], "--spool", spool)
+    second = None
+    try:
+        asyncio.run(wait_for_stream(nats_url))
+        asyncio.run(publish(nats_url, messages[:third], pause=0.02))
+        wait_until(lambda: sum(map(len, stored(project).values())) > third // 3, 60)
+        # Every POST fails from now on: what the bridge takes next stays undelivered, in its
+        # spool (handed to the journal at queue(), committed long before POSTs are retried).
+        project.faults = Faults(error_rate=1.0, methods=("POST",), path="measurements$")
+        asyncio.run(publish(nats_url, messages[third : 2 * third], pause=0.02))
+        wait_until(lambda: failed_posts(project) >= 20, 60)  # retried: queued a while ago
+        first.kill()
+        first.wait(timeout=10)
+        project.faults = Faults()
+        second = bridge(project, nats_url, logs[1], "--spool", spool)
+        asyncio.run(publish(nats_url, messages[2 * third :], pause=0.02))
+        want = 1_700_000_000_000 + 1000 * (PER_SERIES - 1)
+        wait_until(lambda: complete(stored(project), want), 60)
+        code, err = stop(second, logs[1])
+        assert code == 0, err
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait()
+    assert "measurements from the spool go first" in err
+    dates = stored(project)
+    assert len(dates) == SERIES
+    expected = [1_700_000_000_000 + 1000 * n for n in range(PER_SERIES)]
+    for ingestion_id, series in dates.items():
+        assert series == expected, ingestion_id  # every one, first arrivals in order
 
 
 async def dead_letters(nats_url: str, count: int) -> list[Any]:
