@@ -9,6 +9,7 @@ covers it, or, when none does, in the next checkpoint taken (`accepted`, `refuse
 from __future__ import annotations
 
 import asyncio
+import bisect
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
@@ -98,6 +99,7 @@ class Tracker:
         self._lanes = lanes
         self._spool = spool
         self._open: list[Receipt] = []
+        self._first = 0  # those before it in `_open` are done: dropped in bulk, not one by one
         self._claimed = [0] * len(lanes)  # per lane: seqs below it are covered by a receipt
         self._pool = Receipt(self, [])  # outcomes of measurements no receipt covers yet
         self.active = False  # outcomes are counted once a first checkpoint was taken
@@ -137,17 +139,25 @@ class Tracker:
                     self._count(lane.index, first, count)
         self._resolve()
 
+    def _covering(self, index: int, seq: int) -> int:
+        """Where in `_open` the first open receipt covering `seq` of lane `index` is
+        (`len(_open)`: none). Each lane's targets only grow along `_open`, so a binary
+        search finds it: a checkpoint per message leaves many receipts open at once."""
+        return bisect.bisect_right(
+            self._open, seq, lo=self._first, key=lambda receipt: receipt.targets[index]
+        )
+
     def _count(self, index: int, first: int, count: int) -> None:
-        end = first + count
-        for receipt in self._open:
-            target = receipt.targets[index]
-            if first < target:
-                step = min(end, target) - first
-                receipt.accepted += step
-                first += step
-                if first >= end:
-                    return
-        self._pool.accepted += end - first
+        end, opened = first + count, self._open
+        while first < end:
+            at = self._covering(index, first)
+            if at == len(opened):
+                self._pool.accepted += end - first
+                return
+            receipt = opened[at]
+            step = min(end, receipt.targets[index]) - first
+            receipt.accepted += step
+            first += step
 
     def _refused(
         self,
@@ -172,27 +182,30 @@ class Tracker:
                 )  # fmt: skip
 
     def _receipt_of(self, index: int, seq: int) -> Receipt:
-        for receipt in self._open:
-            if seq < receipt.targets[index]:
-                return receipt
-        return self._pool
+        at = self._covering(index, seq)
+        return self._open[at] if at < len(self._open) else self._pool
 
     def _resolve(self) -> None:
         """Mark done the receipts whose lanes all moved past them (they go in order: a later
         receipt covers all an earlier one does)."""
-        lanes, opened = self._lanes, self._open
-        while opened and all(
-            lane.low() >= t for lane, t in zip(lanes, opened[0].targets, strict=True)
+        lanes, opened, first = self._lanes, self._open, self._first
+        while first < len(opened) and all(
+            lane.low() >= t for lane, t in zip(lanes, opened[first].targets, strict=True)
         ):
-            receipt = opened.pop(0)
+            receipt = opened[first]
+            first += 1
             receipt._done = True
             if receipt._event is not None:
                 receipt._event.set()
+        if first > 1024 and 2 * first > len(opened):
+            del opened[:first]
+            first = 0
+        self._first = first
 
     def close(self) -> None:
         """The queue closed: wake every waiter (what is not done stays not done)."""
         self.closed = True
-        for receipt in self._open:
+        for receipt in self._open[self._first :]:
             if receipt._event is not None:
                 receipt._event.set()
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from blockbax_async import AsyncClient, IngestSettings, RejectReason, sync
 from blockbax_async.emulator import Emulator, Faults
@@ -135,3 +137,59 @@ def test_the_blocking_receipt(served: Emulator) -> None:
 async def test_wait_is_bounded(client: AsyncClient, timeout: float) -> None:
     client.measurements.queue("s0$temp", number=1.0, date=BASE_MS)
     assert await client.measurements.checkpoint().wait(timeout=timeout) is False
+
+
+_STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("queue"), st.integers(0, 5)),  # s0..s3 exist, s4 and s5 do not
+        st.tuples(st.just("checkpoint"), st.just(0)),
+        st.tuples(st.just("flush"), st.integers(0, 5)),  # one ID's measurements, now
+    ),
+    max_size=60,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(steps=_STEPS)
+def test_every_outcome_is_told_by_the_receipt_that_covers_it(
+    served: Emulator, steps: list[tuple[str, int]]
+) -> None:
+    """Many receipts open at once, outcomes arriving in any order: each receipt counts
+    exactly the measurements queued since the checkpoint before it."""
+    if not served.state.collection("subjects"):  # the fixture serves every example
+        seed(served, 4)
+
+    async def scenario() -> list[tuple[int, list[str]]]:
+        settings = IngestSettings(lanes=3)
+        async with AsyncClient(
+            served.project_id, served.api_key, base_url=served.base_url, ingest=settings
+        ) as client:
+            measurements = client.measurements
+            receipts = [measurements.checkpoint()]
+            for n, (step, k) in enumerate(steps):
+                if step == "queue":
+                    measurements.queue(f"s{k}$temp", number=float(n), date=BASE_MS + n)
+                elif step == "checkpoint":
+                    receipts.append(measurements.checkpoint())
+                else:
+                    await measurements.flush(ingestion_ids=[f"s{k}$temp"])
+            receipts.append(measurements.checkpoint())
+            await measurements.flush()
+            assert all([await r.wait(timeout=5) for r in receipts])
+            return [(r.accepted, sorted(x.ingestion_id for x in r.refused)) for r in receipts]
+
+    told = asyncio.run(scenario())
+    expected: list[tuple[int, list[str]]] = [(0, [])]
+    accepted, refused = 0, []
+    for step, k in steps:
+        if step == "queue" and k < 4:
+            accepted += 1
+        elif step == "queue":
+            refused.append(f"s{k}$temp")
+        elif step == "checkpoint":
+            expected.append((accepted, sorted(refused)))
+            accepted, refused = 0, []
+    expected.append((accepted, sorted(refused)))
+    assert told == expected
