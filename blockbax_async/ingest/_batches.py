@@ -207,8 +207,11 @@ def occurrences(ids: Sequence[str]) -> dict[str, list[int]]:
 def plan_parts(counts: Mapping[str, int], limit: int) -> list[Part]:
     """Cut a batch of `counts` (measurements per ID, first-seen order) into bodies of at
     most `limit`, series-major. A series that does not fit in what is left of a body that
-    is three-quarters full or more starts the next body (so that bodies share few series and
-    can be in flight at once); otherwise it is split, and its rest opens the next body."""
+    is half full or more starts the next body; otherwise it is split, and its rest opens the
+    next body. A split chains two bodies (the second waits for the answer to the first, to
+    keep the series in order), so the rule keeps bodies at least half full and their series
+    whole, and the bodies of a cut fly at once: at a round trip of seconds, chains are what
+    would make a lane slow."""
     parts: list[Part] = []
     part: Part = []
     room = limit
@@ -216,7 +219,7 @@ def plan_parts(counts: Mapping[str, int], limit: int) -> list[Part]:
         first = 0
         while first < count:
             left = count - first
-            if left > room and left <= limit and room <= limit // 4 and part:
+            if left > room and left <= limit and room <= limit // 2 and part:
                 parts.append(part)
                 part, room = [], limit
             take = min(left, room)

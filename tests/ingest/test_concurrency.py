@@ -112,10 +112,11 @@ async def test_a_cancelled_waiter_passes_its_slot_on() -> None:
     [
         ({"a": 3, "b": 2}, 500, [[("a", 0, 3), ("b", 0, 2)]]),
         ({"a": 5}, 2, [[("a", 0, 2)], [("a", 2, 4)], [("a", 4, 5)]]),  # a long series goes on
-        # a series that does not fit in the last quarter of a body starts the next one
+        # a series that does not fit in the last half of a body starts the next one
         ({"a": 7, "b": 3}, 8, [[("a", 0, 7)], [("b", 0, 3)]]),
+        ({"a": 4, "b": 6}, 8, [[("a", 0, 4)], [("b", 0, 6)]]),
         # ... but one that does not fit in more room than that is split
-        ({"a": 4, "b": 6}, 8, [[("a", 0, 4), ("b", 0, 4)], [("b", 4, 6)]]),
+        ({"a": 3, "b": 6}, 8, [[("a", 0, 3), ("b", 0, 5)], [("b", 5, 6)]]),
         ({"a": 8, "b": 8}, 8, [[("a", 0, 8)], [("b", 0, 8)]]),
         ({}, 8, []),
     ],
