@@ -206,29 +206,35 @@ def occurrences(ids: Sequence[str]) -> dict[str, list[int]]:
 
 def plan_parts(counts: Mapping[str, int], limit: int) -> list[Part]:
     """Cut a batch of `counts` (measurements per ID, first-seen order) into bodies of at
-    most `limit`, series-major. A series that does not fit in what is left of a body that
-    is half full or more starts the next body; otherwise it is split, and its rest opens the
-    next body. A split chains two bodies (the second waits for the answer to the first, to
-    keep the series in order), so the rule keeps bodies at least half full and their series
-    whole, and the bodies of a cut fly at once: at a round trip of seconds, chains are what
-    would make a lane slow."""
+    most `limit`, series-major, each series whole in one body when it fits in one.
+
+    A split chains bodies (the part that continues a series waits for the answer to the
+    body before it, to keep the series in order); splitting only series longer than
+    `limit`, into bodies of their own and a rest that opens the next body, keeps every
+    other body free to fly at once. At a round trip of seconds, chains are what would
+    make a lane slow; bodies are fuller with splits, but a fuller body saves less.
+    """
     parts: list[Part] = []
     part: Part = []
     room = limit
     for ingestion_id, count in counts.items():
         first = 0
-        while first < count:
-            left = count - first
-            if left > room and left <= limit and room <= limit // 2 and part:
+        if count > limit:
+            if part:
                 parts.append(part)
                 part, room = [], limit
-            take = min(left, room)
-            part.append((ingestion_id, first, first + take))
-            first += take
-            room -= take
-            if not room:
-                parts.append(part)
-                part, room = [], limit
+            while count - first > limit:
+                parts.append([(ingestion_id, first, first + limit)])
+                first += limit
+        left = count - first
+        if left > room:
+            parts.append(part)
+            part, room = [], limit
+        part.append((ingestion_id, first, count))
+        room -= left
+        if not room:
+            parts.append(part)
+            part, room = [], limit
     if part:
         parts.append(part)
     return parts

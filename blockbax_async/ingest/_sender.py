@@ -148,16 +148,19 @@ class Sender(Queue):
 
     async def _send_parts(self, cut: Cut, result: FlushResult) -> list[Any]:
         """Send the bodies of a batch, each as soon as a slot is free and (when it continues
-        a series) the body before it was answered; the answer or error of each, `_NOT_SENT`
-        for one not sent (after an error that keeps the batch)."""
+        a series) the body before it was answered, without holding up the bodies after it;
+        the answer or error of each, `_NOT_SENT` for one not sent (after an error that keeps
+        the batch)."""
         outcomes: list[Any] = [_NOT_SENT] * len(cut.parts)
         tasks: list[asyncio.Task[None]] = []
         try:
             for n, part in enumerate(cut.parts):
-                if part[0][1] and tasks:  # continues the series the body before ends with
-                    await asyncio.wait(tasks[-1:])
                 if any(map(_kept, outcomes)):
                     break
+                if part[0][1] and tasks:  # continues the series the body before ends with
+                    after = self._send_after(tasks[-1], cut, n, outcomes, result)
+                    tasks.append(asyncio.ensure_future(after))
+                    continue
                 await self._limiter.acquire()
                 tasks.append(asyncio.ensure_future(self._send_part(cut, n, outcomes, result)))
             if tasks:
@@ -171,6 +174,22 @@ class Sender(Queue):
             if not task.cancelled() and task.exception() is not None:
                 raise task.exception()  # type: ignore[misc]
         return outcomes
+
+    async def _send_after(
+        self,
+        before: asyncio.Task[None],
+        cut: Cut,
+        n: int,
+        outcomes: list[Any],
+        result: FlushResult,
+    ) -> None:
+        """Body `n` once the body before it was answered (it continues a series of that
+        one), taking a slot only then; not sent when a body failed and stays queued."""
+        await asyncio.wait([before])
+        if any(map(_kept, outcomes)):
+            return
+        await self._limiter.acquire()
+        await self._send_part(cut, n, outcomes, result)
 
     async def _send_part(self, cut: Cut, n: int, outcomes: list[Any], result: FlushResult) -> None:
         """POST body `n` of a batch (a slot is held), and tell the limiter how it went."""

@@ -112,11 +112,12 @@ async def test_a_cancelled_waiter_passes_its_slot_on() -> None:
     [
         ({"a": 3, "b": 2}, 500, [[("a", 0, 3), ("b", 0, 2)]]),
         ({"a": 5}, 2, [[("a", 0, 2)], [("a", 2, 4)], [("a", 4, 5)]]),  # a long series goes on
-        # a series that does not fit in the last half of a body starts the next one
+        # a series that fits in a body is never split: it starts the next one
         ({"a": 7, "b": 3}, 8, [[("a", 0, 7)], [("b", 0, 3)]]),
-        ({"a": 4, "b": 6}, 8, [[("a", 0, 4)], [("b", 0, 6)]]),
-        # ... but one that does not fit in more room than that is split
-        ({"a": 3, "b": 6}, 8, [[("a", 0, 3), ("b", 0, 5)], [("b", 5, 6)]]),
+        ({"a": 3, "b": 6}, 8, [[("a", 0, 3)], [("b", 0, 6)]]),
+        ({"a": 3, "b": 2, "c": 4}, 8, [[("a", 0, 3), ("b", 0, 2)], [("c", 0, 4)]]),
+        # a long one: bodies of its own, then its rest opens the next body
+        ({"a": 3, "b": 10, "c": 4}, 8, [[("a", 0, 3)], [("b", 0, 8)], [("b", 8, 10), ("c", 0, 4)]]),
         ({"a": 8, "b": 8}, 8, [[("a", 0, 8)], [("b", 0, 8)]]),
         ({}, 8, []),
     ],
@@ -173,6 +174,33 @@ async def test_bodies_of_one_lane_fly_together_and_each_series_keeps_its_order()
     assert emulator.not_retained == 0  # none arrived after a later one of its series
     assert stored_dates(emulator) == {
         f"s{s}$temp": [BASE_MS + n for n in range(s, 2000, 40)] for s in range(40)
+    }
+
+
+async def test_long_series_chain_their_own_bodies_only_and_keep_their_order() -> None:
+    """Series longer than a body are split into chained bodies (each waits for the answer
+    to the one before); the chains of different series fly at once, through 5xx retries
+    and answers in any order."""
+    faults = Faults(error_rate=0.2, latency=0.01, methods=("POST",), seed=8)
+    emulator = Emulator(time_rules=True, faults=faults)
+    seed(emulator, 5)
+    counter = _InFlight()
+    async with emulator:
+        client = AsyncClient(
+            emulator.project_id, emulator.api_key, base_url=emulator.base_url,
+            ingest=IngestSettings(lanes=1, batch_size=20, max_in_flight=8),
+            hooks=[counter], retry_deadline=30,
+        )  # fmt: skip
+        async with client:
+            for n in range(600):
+                client.measurements.queue(f"s{n % 5}$temp", number=1.0, date=BASE_MS + n)
+            result = await client.measurements.flush()
+    assert result.ok and result.accepted == 600
+    assert counter.most > 1  # one lane, five chains: several bodies in flight
+    assert emulator.statuses(502) + emulator.statuses(503) + emulator.statuses(504) > 0
+    assert emulator.not_retained == 0  # none arrived after a later one of its series
+    assert stored_dates(emulator) == {
+        f"s{s}$temp": [BASE_MS + n for n in range(s, 600, 5)] for s in range(5)
     }
 
 
