@@ -212,7 +212,7 @@ def plan_parts(counts: Mapping[str, int], limit: int) -> list[Part]:
     body before it, to keep the series in order); splitting only series longer than
     `limit`, into bodies of their own and a rest that opens the next body, keeps every
     other body free to fly at once. At a round trip of seconds, chains are what would
-    make a lane slow; bodies are fuller with splits, but a fuller body saves less.
+    make a lane slow; splits would fill bodies more, which saves less than a chain costs.
     """
     parts: list[Part] = []
     part: Part = []

@@ -184,9 +184,10 @@ class Sender(Queue):
         result: FlushResult,
     ) -> None:
         """Body `n` once the body before it was answered (it continues a series of that
-        one), taking a slot only then; not sent when a body failed and stays queued."""
+        one), taking a slot only then; not sent when that one has no answer or a body
+        failed and stays queued."""
         await asyncio.wait([before])
-        if any(map(_kept, outcomes)):
+        if outcomes[n - 1] is _NOT_SENT or any(map(_kept, outcomes)):
             return
         await self._limiter.acquire()
         await self._send_part(cut, n, outcomes, result)
