@@ -325,12 +325,16 @@ async def _refused_or_answered(
     assert kind in takes, f"{where}: a {kind} was accepted"
 
 
-@pytest.mark.parametrize("method", METHODS, ids=str)
-@settings(
+AGAINST_THE_EMULATOR = settings(
     max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+"""Hypothesis settings of the tests that send each example to the emulator."""
+
+
+@pytest.mark.parametrize("method", METHODS, ids=str)
+@AGAINST_THE_EMULATOR
 @given(data=st.data())
 async def test_a_wrong_argument_is_refused_before_sending(
     emulator: Emulator,
@@ -384,11 +388,7 @@ UPDATES = {
 
 
 @pytest.mark.parametrize("namespace", sorted(UPDATES))
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@AGAINST_THE_EMULATOR
 @given(data=st.data())
 async def test_a_wrong_attribute_of_an_updated_model_is_refused(
     emulator: Emulator,
